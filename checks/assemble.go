@@ -1,0 +1,171 @@
+package checks
+
+import (
+	"math"
+	"sort"
+	"time"
+
+	"github.com/gopreflight/gopreflight/cause"
+	"github.com/gopreflight/gopreflight/goenv"
+	"github.com/gopreflight/gopreflight/plan"
+	"github.com/gopreflight/gopreflight/probe"
+	"github.com/gopreflight/gopreflight/report"
+	"github.com/gopreflight/gopreflight/workspace"
+)
+
+// Report condenses a finished run into the report model.
+func (res *Result) Report(toolVersion string, started time.Time, wss []*workspace.Workspace) *report.Report {
+	rep := &report.Report{
+		Schema:      report.Schema,
+		ToolVersion: toolVersion,
+		Started:     started.UTC().Truncate(time.Millisecond),
+		Env:         envReport(res.Config.Env),
+		Modules:     []report.Module{},
+		Endpoints:   []report.Endpoint{},
+		Findings:    []report.Finding{},
+		Ranking:     []report.Rank{},
+	}
+	vendored := map[string]bool{}
+	for _, v := range res.Plan.Vendored {
+		vendored[v] = true
+	}
+	for _, ws := range wss {
+		for _, m := range ws.Modules {
+			rep.Inputs = append(rep.Inputs, report.Input{
+				File: m.File, Module: m.Path, Go: m.Go, Toolchain: m.Toolchain,
+				Vendored: vendored[ws.Root],
+			})
+		}
+	}
+	for i, t := range res.Plan.Targets {
+		rep.Modules = append(rep.Modules, moduleReport(t, res.Outcomes[i]))
+	}
+	rep.Endpoints = endpointsReport(res.Config.Client.Endpoints.List())
+	rep.Summary = summarize(rep.Modules)
+	rep.Findings = findings(rep)
+	rep.DurationMS = time.Since(started).Milliseconds()
+	return rep
+}
+
+func envReport(e *goenv.Env) map[string]string {
+	m := map[string]string{}
+	for _, k := range []string{"GOPROXY", "GONOPROXY", "GOPRIVATE", "GONOSUMDB", "GOSUMDB", "GOFLAGS", "GOINSECURE", "GOTOOLCHAIN"} {
+		m[k] = goenv.Redact(e.Lookup(k))
+	}
+	for _, k := range []string{"https_proxy", "http_proxy", "no_proxy"} {
+		v := e.Getenv(k)
+		if v == "" {
+			v = e.Getenv(upper(k))
+		}
+		m[k] = goenv.Redact(v)
+	}
+	return m
+}
+
+func upper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'a' <= c && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
+}
+
+func moduleReport(t *plan.Target, o outcome) report.Module {
+	m := report.Module{
+		Path: t.Module.Path, Version: t.Module.Version,
+		File: t.Pos.File, Line: t.Pos.Line, Column: t.Pos.Col,
+		Indirect: t.Indirect, Need: t.Need,
+		Status: o.status, Cause: o.cause, Via: o.via,
+		DurationMS: o.duration.Milliseconds(), Detail: o.detail,
+		Attempts: o.attempts,
+	}
+	if m.Attempts == nil {
+		m.Attempts = []report.Attempt{}
+	}
+	if t.Required != nil && m.Detail == "" {
+		m.Detail = "replaces " + t.Required.Path + "@" + t.Required.Version
+	}
+	return m
+}
+
+func ms(d time.Duration) float64 {
+	return math.Round(float64(d)/float64(time.Millisecond)*10) / 10
+}
+
+func endpointsReport(list []probe.Endpoint) []report.Endpoint {
+	out := make([]report.Endpoint, 0, len(list))
+	for _, ep := range list {
+		failures := 0
+		for _, n := range ep.Failures {
+			failures += n
+		}
+		e := report.Endpoint{
+			URL: ep.Origin, Role: ep.Role, Host: ep.Host,
+			Addresses: ep.Addresses, Reachable: ep.Answered,
+			Cause: cause.OK, Detail: ep.LastDetail,
+			Phases:   report.Phases{DNS: ms(ep.DNS), Connect: ms(ep.Connect), TLS: ms(ep.TLSTime), TTFB: ms(ep.TTFB)},
+			Latency:  report.Latency{P50: ms(probe.Quantile(ep.Latencies, 0.5)), P95: ms(probe.Quantile(ep.Latencies, 0.95)), Max: ms(probe.Quantile(ep.Latencies, 1))},
+			Requests: ep.Requests, Failures: failures, Via: ep.Via,
+		}
+		if e.Addresses == nil {
+			e.Addresses = []string{}
+		}
+		if ep.TLS != nil {
+			e.TLS = &report.TLS{Version: ep.TLS.Version, Issuer: ep.TLS.Issuer, Subject: ep.TLS.Subject, Trusted: ep.TLS.Trusted}
+		}
+		if !ep.Answered || failures > 0 && ep.LastCause != "" && !ep.Answered {
+			e.Cause = ep.LastCause
+		}
+		if !ep.Answered && ep.Requests == 0 {
+			e.Cause, e.Detail = cause.OK, "not contacted"
+		}
+		if ep.Answered && failures > 0 {
+			// Reachable but some answers failed: name the commonest cause.
+			e.Cause = commonest(ep.Failures)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func commonest(m map[cause.Code]int) cause.Code {
+	keys := make([]cause.Code, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if m[keys[i]] != m[keys[j]] {
+			return m[keys[i]] > m[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	if len(keys) == 0 {
+		return cause.OK
+	}
+	return keys[0]
+}
+
+func summarize(mods []report.Module) report.Summary {
+	s := report.Summary{Modules: len(mods)}
+	for _, m := range mods {
+		switch m.Status {
+		case report.StatusOK:
+			s.OK++
+		case report.StatusNotFound:
+			s.NotFound++
+		case report.StatusUnreachable:
+			s.Unreachable++
+		case report.StatusChecksumMismatch:
+			s.ChecksumMismatch++
+		case report.StatusMissingSum:
+			s.MissingSum++
+		case report.StatusTimeout:
+			s.Timeout++
+		case report.StatusSkipped:
+			s.Skipped++
+		}
+	}
+	return s
+}

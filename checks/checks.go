@@ -1,0 +1,202 @@
+// Package checks runs a plan: it resolves every target through the routes
+// the go command would take, classifies what failed, verifies what the
+// bytes must hash to, and condenses it all into a report.Report.
+package checks
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"golang.org/x/mod/module"
+
+	"github.com/gopreflight/gopreflight/cause"
+	"github.com/gopreflight/gopreflight/goenv"
+	"github.com/gopreflight/gopreflight/plan"
+	"github.com/gopreflight/gopreflight/probe"
+	"github.com/gopreflight/gopreflight/report"
+	"github.com/gopreflight/gopreflight/vcs"
+)
+
+// Depths of checking (SPEC section 1).
+const (
+	DepthMod  = "mod"
+	DepthZip  = "zip"
+	DepthFull = "full"
+)
+
+// Config is everything a run needs besides the plan.
+type Config struct {
+	Env        *goenv.Env
+	Proxies    []goenv.ProxyEntry
+	Candidates []string
+	Depth      string
+	Checksums  bool
+	// Timeout bounds the whole run; a report is produced when it expires.
+	Timeout time.Duration
+	Client  *probe.Client
+	// ModCache is GOMODCACHE, consulted when GOPROXY=off.
+	ModCache string
+	// InsteadOf holds git's url.<base>.insteadOf rewrites.
+	InsteadOf vcs.InsteadOf
+	// Progress, when set, is called as targets finish.
+	Progress func(done, total int)
+}
+
+// outcome is the verdict for one target.
+type outcome struct {
+	status   string
+	cause    cause.Code
+	via      string
+	detail   string
+	attempts []report.Attempt
+	duration time.Duration
+	// modHash is the h1: hash of the .mod the via route served.
+	modHash string
+	done    bool
+}
+
+// Run checks every target of p and returns the report. It returns by the
+// deadline, marking unfinished targets timeout.
+func Run(ctx context.Context, cfg Config, p *plan.Plan) *Result {
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	r := &runner{cfg: cfg, plan: p, out: make([]outcome, len(p.Targets))}
+	r.registerEndpoints()
+	r.resolveAll(ctx)
+	return &Result{Plan: p, Outcomes: r.snapshot(), Config: cfg}
+}
+
+type runner struct {
+	cfg  Config
+	plan *plan.Plan
+	mu   sync.Mutex
+	out  []outcome
+	done int
+}
+
+// Result is a finished run, before it is condensed into a report.
+type Result struct {
+	Plan     *plan.Plan
+	Outcomes []outcome
+	Config   Config
+}
+
+func (r *runner) registerEndpoints() {
+	for _, e := range r.cfg.Proxies {
+		if e.URL != goenv.Direct && e.URL != goenv.Off && !isFileURL(e.URL) {
+			r.cfg.Client.Endpoints.Register(e.URL, report.RoleProxy)
+		}
+	}
+}
+
+// resolveAll runs a bounded pool of workers over the targets. When the
+// deadline passes, workers see a cancelled context, their requests end,
+// and after a short grace the remaining targets are reported timeout.
+func (r *runner) resolveAll(ctx context.Context) {
+	work := make(chan int)
+	var wg sync.WaitGroup
+	workers := r.cfg.Client.Concurrency()
+	if workers > len(r.plan.Targets) {
+		workers = len(r.plan.Targets)
+	}
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				o := r.resolve(ctx, r.plan.Targets[i])
+				r.finish(i, o)
+			}
+		}()
+	}
+	go func() {
+		defer close(work)
+		for i, t := range r.plan.Targets {
+			if t.Skip != "" {
+				r.finish(i, outcome{status: report.StatusSkipped, cause: cause.OK, detail: t.Skip})
+				continue
+			}
+			select {
+			case work <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-ctx.Done():
+		// Requests honour ctx; give them a moment to report.
+		select {
+		case <-finished:
+		case <-time.After(300 * time.Millisecond):
+		}
+	}
+}
+
+func (r *runner) finish(i int, o outcome) {
+	o.done = true
+	r.mu.Lock()
+	if !r.out[i].done {
+		r.out[i] = o
+		r.done++
+	}
+	done := r.done
+	r.mu.Unlock()
+	if r.cfg.Progress != nil {
+		r.cfg.Progress(done, len(r.plan.Targets))
+	}
+}
+
+func (r *runner) snapshot() []outcome {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := append([]outcome(nil), r.out...)
+	for i := range out {
+		if !out[i].done {
+			out[i] = outcome{status: report.StatusTimeout, cause: cause.Timeout, detail: "not finished when the run's deadline was reached"}
+		}
+		out[i].done = true
+		r.out[i].done = true // late finishers must not change the report
+	}
+	return out
+}
+
+// resolve follows the target's route.
+func (r *runner) resolve(ctx context.Context, t *plan.Target) outcome {
+	start := time.Now()
+	var o outcome
+	if t.Direct {
+		o = r.direct(ctx, t.Module, t.Need)
+	} else {
+		o = r.viaProxies(ctx, t)
+	}
+	o.duration = time.Since(start)
+	if o.status == report.StatusOK {
+		r.verifyModHash(t, &o)
+	}
+	if ctx.Err() != nil && o.status != report.StatusOK {
+		o.status, o.cause = report.StatusTimeout, cause.Timeout
+	}
+	return o
+}
+
+// statusOf maps a final cause to a module status.
+func statusOf(c cause.Code) string {
+	switch c {
+	case cause.OK:
+		return report.StatusOK
+	case cause.NotFound:
+		return report.StatusNotFound
+	case cause.Timeout:
+		return report.StatusTimeout
+	case cause.ChecksumMismatch:
+		return report.StatusChecksumMismatch
+	}
+	return report.StatusUnreachable
+}
+
+func modID(m module.Version) string { return m.Path + "@" + m.Version }

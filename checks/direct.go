@@ -1,0 +1,144 @@
+package checks
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"golang.org/x/mod/module"
+
+	"github.com/gopreflight/gopreflight/cause"
+	"github.com/gopreflight/gopreflight/goenv"
+	"github.com/gopreflight/gopreflight/plan"
+	"github.com/gopreflight/gopreflight/probe"
+	"github.com/gopreflight/gopreflight/report"
+	"github.com/gopreflight/gopreflight/vcs"
+)
+
+// direct checks the VCS route the go command takes for GOPRIVATE modules
+// and for "direct" in GOPROXY: find the repository (known host, a path
+// naming its VCS, or ?go-get=1 discovery), rewrite it with git's insteadOf,
+// then ask the repository for its refs over smart HTTP and look for the
+// version's tag.
+func (r *runner) direct(ctx context.Context, m module.Version, need string) outcome {
+	o := outcome{via: goenv.Direct}
+	root, f, ok := r.discover(ctx, m.Path)
+	if f != nil {
+		o.attempts = append(o.attempts, f.attempt)
+	}
+	if !ok {
+		o.status, o.cause, o.detail = statusOf(f.Cause), f.Cause, f.Detail
+		return o
+	}
+	switch root.VCS {
+	case "git":
+	case "mod":
+		// The repository is itself a module proxy.
+		p := r.fromProxy(ctx, root.Repo, &plan.Target{Module: m, Need: need})
+		p.via, p.attempts = goenv.Direct, append(o.attempts, p.attempts...)
+		return p
+	default:
+		o.status, o.cause = report.StatusUnreachable, cause.VCSFailure
+		o.detail = "repository uses " + root.VCS + ", which gopreflight does not probe"
+		return o
+	}
+	repo := r.cfg.InsteadOf.Rewrite(root.Repo)
+	refsURL := strings.TrimSuffix(repo, "/") + "/info/refs?service=git-upload-pack"
+	res := r.send(ctx, goenv.Direct, probe.Request{Method: http.MethodGet, URL: refsURL, Want: cause.WantGitRefs, Role: report.RoleVCS, MaxBody: 32 << 20})
+	o.attempts = append(o.attempts, res.attempt)
+	if !res.OK() {
+		o.status, o.cause, o.detail = statusOf(res.Cause), res.Cause, res.Detail
+		return o
+	}
+	refs, err := vcs.Refs(res.Body)
+	if err != nil {
+		o.status, o.cause, o.detail = report.StatusUnreachable, cause.VCSFailure, "info/refs: "+err.Error()
+		return o
+	}
+	found, detail := hasVersion(refs, root.Prefix, m)
+	if !found {
+		o.status, o.cause, o.detail = report.StatusNotFound, cause.NotFound, detail
+		o.attempts[len(o.attempts)-1].Cause = cause.NotFound
+		o.attempts[len(o.attempts)-1].Detail = detail
+		return o
+	}
+	o.status, o.cause, o.detail = report.StatusOK, cause.OK, detail
+	return o
+}
+
+// discover resolves the module's repository. It returns the discovery
+// request when one was made.
+func (r *runner) discover(ctx context.Context, path string) (vcs.Root, *fetched, bool) {
+	scheme := "https"
+	insecure := r.cfg.Env.Insecure(path)
+	if insecure {
+		scheme = "http"
+	}
+	if root, ok := vcs.Static(path, "https"); ok {
+		return root, nil, true
+	}
+	var f fetched
+	for _, s := range []string{"https", scheme} {
+		f = r.send(ctx, goenv.Direct, probe.Request{
+			Method: http.MethodGet, URL: s + "://" + path + "?go-get=1",
+			Want: cause.WantGoImport, Role: report.RoleVCS, MaxBody: 1 << 20,
+		})
+		if f.OK() || s == scheme {
+			break
+		}
+		// GOINSECURE: the go command falls back to plain HTTP.
+	}
+	if !f.OK() {
+		return vcs.Root{}, &f, false
+	}
+	root, err := vcs.ParseGoImport(f.Body, path)
+	if err != nil {
+		f.Cause, f.Detail = cause.VCSFailure, err.Error()
+		f.attempt.Cause, f.attempt.Detail = f.Cause, f.Detail
+		return vcs.Root{}, &f, false
+	}
+	return root, &f, true
+}
+
+// hasVersion looks for the version among the advertised refs: a semver
+// tag (prefixed by the module's subdirectory, without +incompatible), or
+// for a pseudo-version, a ref at its commit.
+func hasVersion(refs map[string]string, prefix string, m module.Version) (bool, string) {
+	v := strings.TrimSuffix(m.Version, "+incompatible")
+	if module.IsPseudoVersion(v) {
+		rev, err := module.PseudoVersionRev(v)
+		if err != nil {
+			return false, "malformed pseudo-version"
+		}
+		for _, h := range refs {
+			if strings.HasPrefix(h, rev) {
+				return true, "commit " + rev + " is a ref head"
+			}
+		}
+		// Commits that are not ref heads are not advertised; the
+		// repository answered, which is what the network can prove.
+		return true, "repository reachable; commit " + rev + " is not a ref head, so not verified"
+	}
+	sub := strings.TrimPrefix(strings.TrimPrefix(m.Path, prefix), "/")
+	if sub != "" {
+		// Major-version suffixes live in the path, not the tag prefix.
+		if i := strings.LastIndex(sub, "/v"); i >= 0 || strings.HasPrefix(sub, "v") {
+			if _, _, ok := module.SplitPathVersion(m.Path); ok {
+				base, _, _ := module.SplitPathVersion(m.Path)
+				sub = strings.TrimPrefix(strings.TrimPrefix(base, prefix), "/")
+			}
+		}
+	}
+	tag := v
+	if sub != "" {
+		tag = sub + "/" + v
+	}
+	if _, ok := refs["refs/tags/"+tag]; ok {
+		return true, "tag " + tag
+	}
+	tags := vcs.TagNames(refs)
+	if len(tags) > 8 {
+		tags = tags[len(tags)-8:]
+	}
+	return false, "no tag " + tag + " in the repository (tags: " + strings.Join(tags, ", ") + ")"
+}

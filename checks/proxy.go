@@ -1,0 +1,298 @@
+package checks
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/mod/modfile"
+	"golang.org/x/mod/module"
+
+	"github.com/gopreflight/gopreflight/cause"
+	"github.com/gopreflight/gopreflight/goenv"
+	"github.com/gopreflight/gopreflight/plan"
+	"github.com/gopreflight/gopreflight/probe"
+	"github.com/gopreflight/gopreflight/report"
+)
+
+// viaProxies walks GOPROXY as cmd/go's TryProxies does: after ',' only a
+// 404 or 410 moves on, after '|' any error does; "direct" is the VCS
+// route and "off" forbids downloads. The reported error is the most
+// helpful one: direct's, then a proxy's real error, then not-found.
+func (r *runner) viaProxies(ctx context.Context, t *plan.Target) outcome {
+	var best outcome
+	bestRank := -1
+	var attempts []report.Attempt
+	for _, e := range r.cfg.Proxies {
+		var o outcome
+		rank := 0
+		switch {
+		case e.URL == goenv.Off:
+			o = r.offline(t)
+		case e.URL == goenv.Direct:
+			o = r.direct(ctx, t.Module, t.Need)
+			rank = 2
+		default:
+			o = r.fromProxy(ctx, e.URL, t)
+			if o.cause != cause.NotFound {
+				rank = 1
+			}
+		}
+		attempts = append(attempts, o.attempts...)
+		if o.status == report.StatusOK {
+			o.attempts = attempts
+			return o
+		}
+		if rank > bestRank || (rank == bestRank && rank == 0) {
+			best, bestRank = o, rank
+		}
+		if e.URL == goenv.Off || e.URL == goenv.Direct {
+			break
+		}
+		if !e.FallBackOnError && o.cause != cause.NotFound {
+			break
+		}
+	}
+	best.attempts = attempts
+	return best
+}
+
+// offline answers for GOPROXY=off: the build works only from the module
+// cache.
+func (r *runner) offline(t *plan.Target) outcome {
+	o := outcome{via: goenv.Off}
+	if r.cfg.ModCache != "" {
+		if p, err := cachePath(r.cfg.ModCache, t.Module, "mod"); err == nil {
+			if _, err := os.Stat(p); err == nil {
+				o.status, o.cause, o.detail = report.StatusOK, cause.OK, "in the module cache (GOPROXY=off)"
+				return o
+			}
+		}
+	}
+	o.status, o.cause = report.StatusUnreachable, cause.NotFound
+	o.detail = "module lookup disabled by GOPROXY=off, and not in the module cache"
+	o.attempts = []report.Attempt{{Source: goenv.Off, Cause: cause.NotFound, Detail: o.detail}}
+	return o
+}
+
+func cachePath(modcache string, m module.Version, ext string) (string, error) {
+	ep, err := module.EscapePath(m.Path)
+	if err != nil {
+		return "", err
+	}
+	ev, err := module.EscapeVersion(m.Version)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(modcache, "cache", "download", filepath.FromSlash(ep), "@v", ev+"."+ext), nil
+}
+
+// versionURL is base/<escaped path>/@v/<escaped version>.<ext>.
+func versionURL(base string, m module.Version, ext string) (string, error) {
+	ep, err := module.EscapePath(m.Path)
+	if err != nil {
+		return "", err
+	}
+	ev, err := module.EscapeVersion(m.Version)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(base, "/") + "/" + ep + "/@v/" + ev + "." + ext, nil
+}
+
+// fromProxy asks one proxy for the target: .info and .mod always, and the
+// zip (HEAD, or a one-byte range where HEAD is refused) when the build
+// needs it. The requests run together; the first failure in protocol
+// order decides.
+func (r *runner) fromProxy(ctx context.Context, base string, t *plan.Target) outcome {
+	o := outcome{via: goenv.Redact(base)}
+	if isFileURL(base) {
+		return r.fromFileProxy(base, t)
+	}
+	m := t.Module
+	if module.CanonicalVersion(m.Version) != m.Version {
+		// A query such as v1.2 or a branch: resolve it as the go command
+		// would, through .info.
+		info := r.get(ctx, base, m, "info", cause.WantInfo)
+		o.attempts = append(o.attempts, info.attempt)
+		if !info.OK() {
+			o.fail(info)
+			return o
+		}
+		var v struct{ Version string }
+		if json.Unmarshal(info.Body, &v) != nil || v.Version == "" {
+			o.status, o.cause, o.detail = report.StatusUnreachable, cause.BadResponse, ".info did not name a version"
+			return o
+		}
+		m.Version = v.Version
+	}
+	exts := []string{"info", "mod"}
+	if t.Need == plan.NeedZip && r.cfg.Depth != DepthMod {
+		exts = append(exts, "zip")
+	}
+	results := make([]fetched, len(exts))
+	done := make(chan struct{}, len(exts))
+	for i, ext := range exts {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			switch ext {
+			case "info":
+				results[i] = r.get(ctx, base, m, ext, cause.WantInfo)
+			case "mod":
+				results[i] = r.get(ctx, base, m, ext, cause.WantMod)
+			case "zip":
+				results[i] = r.zip(ctx, base, m)
+			}
+		}()
+	}
+	for range exts {
+		<-done
+	}
+	for i, f := range results {
+		o.attempts = append(o.attempts, f.attempt)
+		if !f.OK() {
+			o.fail(f)
+			return o
+		}
+		if exts[i] == "mod" {
+			if c, d := checkMod(f.Body, t); c != cause.OK {
+				o.status, o.cause, o.detail = statusOf(c), c, d
+				o.attempts[len(o.attempts)-1].Cause = c
+				o.attempts[len(o.attempts)-1].Detail = d
+				return o
+			}
+			o.modHash = modHash(f.Body)
+		}
+	}
+	o.status, o.cause = report.StatusOK, cause.OK
+	return o
+}
+
+// checkMod verifies that a served go.mod parses and names the module
+// (a replacement may name the path it replaces).
+func checkMod(data []byte, t *plan.Target) (cause.Code, string) {
+	f, err := modfile.ParseLax("go.mod", data, nil)
+	if err != nil {
+		return cause.BadResponse, "go.mod does not parse: " + firstLine(err.Error())
+	}
+	if f.Module == nil {
+		if strings.HasSuffix(t.Module.Version, "+incompatible") {
+			return cause.OK, ""
+		}
+		return cause.BadResponse, "go.mod has no module line"
+	}
+	got := f.Module.Mod.Path
+	if got != t.Module.Path && (t.Required == nil || got != t.Required.Path) && !t.Toolchain {
+		return cause.BadResponse, "go.mod names module " + got
+	}
+	return cause.OK, ""
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
+
+// fetched is one request's result with its report attempt.
+type fetched struct {
+	probe.Result
+	attempt report.Attempt
+}
+
+func (o *outcome) fail(f fetched) {
+	o.status, o.cause, o.detail = statusOf(f.Cause), f.Cause, f.Detail
+	if o.detail == "" && f.StatusCode != 0 {
+		o.detail = f.URL + ": " + http.StatusText(f.StatusCode)
+	}
+}
+
+func (r *runner) get(ctx context.Context, base string, m module.Version, ext string, want cause.Want) fetched {
+	u, err := versionURL(base, m, ext)
+	if err != nil {
+		return badPath(base, err)
+	}
+	max := int64(0)
+	if ext == "mod" {
+		max = 16 << 20 // hashed whole
+	}
+	return r.send(ctx, base, probe.Request{Method: http.MethodGet, URL: u, Want: want, Role: report.RoleProxy, MaxBody: max})
+}
+
+func (r *runner) zip(ctx context.Context, base string, m module.Version) fetched {
+	u, err := versionURL(base, m, "zip")
+	if err != nil {
+		return badPath(base, err)
+	}
+	if r.cfg.Depth == DepthFull {
+		return r.send(ctx, base, probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantZip, Role: report.RoleProxy, MaxBody: 512 << 20})
+	}
+	f := r.send(ctx, base, probe.Request{Method: http.MethodHead, URL: u, Want: cause.WantZip, Role: report.RoleProxy})
+	if f.StatusCode == http.StatusMethodNotAllowed || f.StatusCode == http.StatusNotImplemented {
+		f = r.send(ctx, base, probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantZip, Role: report.RoleProxy, Range: true})
+	}
+	return f
+}
+
+func badPath(base string, err error) fetched {
+	d := "invalid module path or version: " + err.Error()
+	return fetched{
+		Result:  probe.Result{Cause: cause.NotFound, Detail: d},
+		attempt: report.Attempt{Source: goenv.Redact(base), Cause: cause.NotFound, Detail: d},
+	}
+}
+
+func (r *runner) send(ctx context.Context, source string, req probe.Request) fetched {
+	res := r.cfg.Client.Do(ctx, req)
+	return fetched{Result: res, attempt: report.Attempt{
+		Source:     goenv.Redact(source),
+		URL:        res.URL,
+		StatusCode: res.StatusCode,
+		Cause:      res.Cause,
+		Detail:     res.Detail,
+		DurationMS: res.Duration.Milliseconds(),
+		Retries:    res.Retries,
+	}}
+}
+
+func isFileURL(s string) bool { return strings.HasPrefix(s, "file:") }
+
+// fromFileProxy reads a file:// GOPROXY as the go command does.
+func (r *runner) fromFileProxy(base string, t *plan.Target) outcome {
+	o := outcome{via: base}
+	u, _ := url.Parse(base)
+	dir := filepath.FromSlash(u.Path)
+	exts := []string{"info", "mod"}
+	if t.Need == plan.NeedZip && r.cfg.Depth != DepthMod {
+		exts = append(exts, "zip")
+	}
+	for _, ext := range exts {
+		rel, err := versionURL("", t.Module, ext)
+		if err != nil {
+			o.status, o.cause, o.detail = report.StatusNotFound, cause.NotFound, err.Error()
+			return o
+		}
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		a := report.Attempt{Source: base, URL: "file://" + filepath.ToSlash(p), Cause: cause.OK}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			a.Cause, a.Detail = cause.NotFound, "no such file"
+			o.attempts = append(o.attempts, a)
+			o.status, o.cause, o.detail = report.StatusNotFound, cause.NotFound, rel+": no such file"
+			return o
+		}
+		o.attempts = append(o.attempts, a)
+		if ext == "mod" {
+			if c, d := checkMod(data, t); c != cause.OK {
+				o.status, o.cause, o.detail = statusOf(c), c, d
+				return o
+			}
+			o.modHash = modHash(data)
+		}
+	}
+	o.status, o.cause = report.StatusOK, cause.OK
+	return o
+}

@@ -1,0 +1,167 @@
+package goenv
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestParseProxyList(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    []ProxyEntry
+		wantErr string
+	}{
+		{in: "https://a.example,direct", want: []ProxyEntry{{URL: "https://a.example"}, {URL: "direct"}}},
+		{in: "https://a.example|https://b.example,off", want: []ProxyEntry{{URL: "https://a.example", FallBackOnError: true}, {URL: "https://b.example"}, {URL: "off"}}},
+		{in: "a.example", want: []ProxyEntry{{URL: "https://a.example"}}},
+		{in: "a.example:8443/sub", want: []ProxyEntry{{URL: "https://a.example:8443/sub"}}},
+		{in: " direct , https://ignored.example", want: []ProxyEntry{{URL: "direct"}}},
+		{in: "file:///srv/mods", want: []ProxyEntry{{URL: "file:///srv/mods"}}},
+		{in: "off", want: []ProxyEntry{{URL: "off"}}},
+		{in: ",", wantErr: "contains no entries"},
+		{in: "ftp://a.example", wantErr: "scheme must be"},
+		{in: "https://a.example,gopher://b.example", wantErr: "gopher://b.example"},
+		{in: "file://host/path", wantErr: "non-path"},
+		{in: "https://user:secret@a.example,ftp://x.example", wantErr: "ftp://x.example"},
+	}
+	for _, tt := range tests {
+		got, err := ParseProxyList(tt.in)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("ParseProxyList(%q) error = %v, want containing %q", tt.in, err, tt.wantErr)
+			}
+			if err != nil && strings.Contains(err.Error(), "secret") {
+				t.Errorf("error leaks a secret: %v", err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("ParseProxyList(%q): %v", tt.in, err)
+			continue
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("ParseProxyList(%q) = %+v, want %+v", tt.in, got, tt.want)
+		}
+		if f := FormatProxyList(got); tt.in == "https://a.example|https://b.example,off" && f != tt.in {
+			t.Errorf("FormatProxyList = %q, want %q", f, tt.in)
+		}
+	}
+}
+
+func TestParseSumDB(t *testing.T) {
+	tests := []struct {
+		in       string
+		name     string
+		url      string
+		off      bool
+		wantErr  bool
+		directTo string
+	}{
+		{in: "off", off: true},
+		{in: DefaultGOSUMDB, name: DefaultGOSUMDB, directTo: "https://" + DefaultGOSUMDB},
+		{in: DefaultGOSUMDB + " https://mirror.example/sumdb", name: DefaultGOSUMDB, url: "https://mirror.example/sumdb", directTo: "https://mirror.example/sumdb"},
+		{in: defaultSumKey, name: DefaultGOSUMDB},
+		{in: sumdbAlias, name: DefaultGOSUMDB, url: "https://" + sumdbAlias},
+		{in: "unknown.example", wantErr: true},
+		{in: "a b c", wantErr: true},
+		{in: DefaultGOSUMDB + " not-a-url", wantErr: true},
+	}
+	for _, tt := range tests {
+		db, err := ParseSumDB(tt.in)
+		if (err != nil) != tt.wantErr {
+			t.Errorf("ParseSumDB(%q) error = %v, wantErr %v", tt.in, err, tt.wantErr)
+			continue
+		}
+		if err != nil {
+			continue
+		}
+		if db.Off != tt.off || db.Name != tt.name || db.URL != tt.url {
+			t.Errorf("ParseSumDB(%q) = %+v, want name %q url %q off %v", tt.in, db, tt.name, tt.url, tt.off)
+		}
+		if tt.directTo != "" && db.DirectURL() != tt.directTo {
+			t.Errorf("DirectURL = %q, want %q", db.DirectURL(), tt.directTo)
+		}
+	}
+}
+
+func TestLoadPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	envFile := filepath.Join(dir, "env")
+	if err := os.WriteFile(envFile, []byte("GOPROXY=https://file.example\nGOPRIVATE=corp.example\n# comment\nGOSUMDB=off\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{"GOENV": envFile, "GOSUMDB": "sum.example+abc", "GOFLAGS": "-mod=mod -mod=vendor"}
+	e, err := Load(func(k string) string { return vars[k] }, "go1.22.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.GOPROXY != "https://file.example" || e.Source["GOPROXY"] != "goenv" {
+		t.Errorf("GOPROXY = %q from %s, want the GOENV file's", e.GOPROXY, e.Source["GOPROXY"])
+	}
+	if e.GOSUMDB != "sum.example+abc" || e.Source["GOSUMDB"] != "env" {
+		t.Errorf("GOSUMDB = %q from %s, want the environment's", e.GOSUMDB, e.Source["GOSUMDB"])
+	}
+	if e.GONOPROXY != "corp.example" || e.GONOSUMDB != "corp.example" {
+		t.Errorf("GONOPROXY/GONOSUMDB = %q/%q, want GOPRIVATE's value", e.GONOPROXY, e.GONOSUMDB)
+	}
+	if e.ModFlag() != "vendor" {
+		t.Errorf("ModFlag = %q, want the last -mod", e.ModFlag())
+	}
+	if e.UsesProxy("corp.example/x") || !e.UsesProxy("public.example/x") {
+		t.Error("UsesProxy does not follow GONOPROXY")
+	}
+	if e.NeedsSum("corp.example/x") || !e.NeedsSum("public.example/x") {
+		t.Error("NeedsSum does not follow GONOSUMDB")
+	}
+
+	e, err = Load(func(k string) string { return map[string]string{"GOENV": "off"}[k] }, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.GOPROXY != DefaultGOPROXY || e.GOSUMDB != DefaultGOSUMDB || e.GOTOOLCHAIN != "auto" {
+		t.Errorf("defaults = %q %q %q", e.GOPROXY, e.GOSUMDB, e.GOTOOLCHAIN)
+	}
+}
+
+func TestRedact(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"https://user:pass@proxy.example/path", "https://***@proxy.example/path"},
+		{"https://proxy.example/x?token=abc&v=1", "https://proxy.example/x?token=***&v=1"},
+		{"GET https://u:p@a.example/x: refused", "GET https://***@a.example/x: refused"},
+		{"https://plain.example/x?v=1", "https://plain.example/x?v=1"},
+		{"no url here", "no url here"},
+	}
+	for _, tt := range tests {
+		if got := Redact(tt.in); got != tt.want {
+			t.Errorf("Redact(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestNetrc(t *testing.T) {
+	creds := ParseNetrc("machine git.example login alice password s3cret\nmachine other.example\n  login bob\n  password pw\n\nmacdef init\nmachine evil.example login x password y\n\ndefault login anon password none\n")
+	if u, p, ok := CredentialsFor(creds, "git.example"); !ok || u != "alice" || p != "s3cret" {
+		t.Errorf("git.example = %q %q %v", u, p, ok)
+	}
+	if u, _, ok := CredentialsFor(creds, "other.example"); !ok || u != "bob" {
+		t.Errorf("other.example = %q %v", u, ok)
+	}
+	if _, _, ok := CredentialsFor(creds, "evil.example"); ok {
+		t.Error("a machine inside a macdef body was read as an entry")
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "netrc"), []byte("machine h.example login a password b\n"), 0o600)
+	e, _ := Load(func(k string) string {
+		return map[string]string{"GOENV": "off", "NETRC": filepath.Join(dir, "netrc")}[k]
+	}, "")
+	if len(e.Netrc()) != 1 {
+		t.Errorf("Netrc from $NETRC = %v", e.Netrc())
+	}
+	e.GOAUTH = "off"
+	if len(e.Netrc()) != 0 {
+		t.Error("GOAUTH=off still reads .netrc")
+	}
+}

@@ -1,0 +1,101 @@
+package goenv
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	pathpkg "path"
+	"path/filepath"
+	"strings"
+)
+
+// Special GOPROXY entries.
+const (
+	Direct = "direct"
+	Off    = "off"
+)
+
+// ProxyEntry is one element of a GOPROXY list.
+type ProxyEntry struct {
+	// URL is the proxy base URL, or Direct or Off.
+	URL string
+	// FallBackOnError is true when the entry was followed by '|': any
+	// error moves on to the next entry, not only 404 and 410.
+	FallBackOnError bool
+}
+
+// ParseProxyList parses a GOPROXY value exactly as the go command does:
+// entries separated by ',' or '|', "off" and "direct" ending the list,
+// a bare host meaning https://, and one bad entry rejecting the whole list.
+func ParseProxyList(goproxy string) ([]ProxyEntry, error) {
+	var list []ProxyEntry
+	rest := goproxy
+	for rest != "" {
+		var u string
+		fallBack := false
+		if i := strings.IndexAny(rest, ",|"); i >= 0 {
+			u, fallBack, rest = rest[:i], rest[i] == '|', rest[i+1:]
+		} else {
+			u, rest = rest, ""
+		}
+		u = strings.TrimSpace(u)
+		if u == "" {
+			continue
+		}
+		if u == Off || u == Direct {
+			// Both end the list; later entries are ignored by the go command.
+			list = append(list, ProxyEntry{URL: u})
+			break
+		}
+		if strings.ContainsAny(u, ".:/") && !strings.Contains(u, ":/") && !filepath.IsAbs(u) && !pathpkg.IsAbs(u) {
+			u = "https://" + u
+		}
+		if err := checkProxyURL(u); err != nil {
+			return nil, fmt.Errorf("invalid GOPROXY entry %q: %w", Redact(u), err)
+		}
+		list = append(list, ProxyEntry{URL: u, FallBackOnError: fallBack})
+	}
+	if len(list) == 0 {
+		return nil, errors.New("GOPROXY list is not the empty string, but contains no entries")
+	}
+	return list, nil
+}
+
+func checkProxyURL(raw string) error {
+	base, err := url.Parse(raw)
+	if err != nil {
+		return errors.Unwrap(err) // url.Error repeats the URL, which may hold a secret
+	}
+	switch base.Scheme {
+	case "http", "https":
+		if base.Host == "" {
+			return errors.New("missing host")
+		}
+		return nil
+	case "file":
+		if *base != (url.URL{Scheme: base.Scheme, Path: base.Path, RawPath: base.RawPath}) {
+			return errors.New("file:// proxy URL with non-path elements")
+		}
+		return nil
+	case "":
+		return errors.New("missing scheme")
+	default:
+		return errors.New("scheme must be https, http or file")
+	}
+}
+
+// String formats a list back into GOPROXY syntax.
+func FormatProxyList(list []ProxyEntry) string {
+	var b strings.Builder
+	for i, e := range list {
+		if i > 0 {
+			if list[i-1].FallBackOnError {
+				b.WriteByte('|')
+			} else {
+				b.WriteByte(',')
+			}
+		}
+		b.WriteString(e.URL)
+	}
+	return b.String()
+}

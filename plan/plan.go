@@ -1,0 +1,261 @@
+// Package plan turns parsed workspaces and the Go environment into the
+// list of module versions a build fetches, each with the route the go
+// command would take (GOPROXY entries, direct, or none) and what it needs
+// (the zip, or only the go.mod).
+package plan
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"golang.org/x/mod/module"
+	"golang.org/x/mod/semver"
+
+	"github.com/gopreflight/gopreflight/goenv"
+	"github.com/gopreflight/gopreflight/workspace"
+)
+
+// Needs.
+const (
+	NeedZip = "zip"
+	NeedMod = "mod"
+)
+
+// ToolchainModule is the module path the go command downloads toolchains
+// from.
+const ToolchainModule = "golang.org/toolchain"
+
+// Target is one module version to check.
+type Target struct {
+	// Module is what is fetched: the replacement, if any.
+	Module module.Version
+	// Required is the requirement as written, when a replace changed it.
+	Required *module.Version
+	Need     string
+	Indirect bool
+	Pos      workspace.Pos
+	// Direct: fetched from its VCS (GONOPROXY / GOPRIVATE), not GOPROXY.
+	Direct bool
+	// Skip, when set, says why nothing is fetched.
+	Skip string
+	// Toolchain marks the toolchain module.
+	Toolchain bool
+	// Sum and ModSum are the go.sum lines, when present.
+	Sum, ModSum *workspace.Sum
+	// SumFile is the go.sum the module's lines belong in.
+	SumFile string
+
+	// remote: some input that needs it does not build from vendor/.
+	remote bool
+}
+
+// ID is "path@version".
+func (t *Target) ID() string { return t.Module.Path + "@" + t.Module.Version }
+
+// Options shape a plan.
+type Options struct {
+	Env *goenv.Env
+	// Ignore holds module path patterns (GOPRIVATE syntax) not to check.
+	Ignore string
+	// ForceRemote checks remote routes even in vendor mode (an explicit
+	// --depth).
+	ForceRemote bool
+}
+
+// Plan is what to check, in report order.
+type Plan struct {
+	Targets []*Target
+	// Vendored names the inputs that build from vendor/.
+	Vendored []string
+}
+
+// Build makes the plan for workspaces, deduplicating module versions so
+// that each is probed once.
+func Build(wss []*workspace.Workspace, o Options) *Plan {
+	p := &Plan{}
+	seen := map[module.Version]*Target{}
+	vendor := false
+	add := func(t *Target) {
+		t.remote = !vendor
+		if prev, ok := seen[t.Module]; ok {
+			prev.remote = prev.remote || t.remote
+			if t.Need == NeedZip && prev.Need == NeedMod {
+				prev.Need, prev.Pos, prev.Indirect = NeedZip, t.Pos, t.Indirect
+				prev.Required, prev.Sum, prev.ModSum = t.Required, t.Sum, t.ModSum
+			}
+			if prev.Skip != "" && t.Skip == "" {
+				prev.Skip = ""
+			}
+			return
+		}
+		seen[t.Module] = t
+		p.Targets = append(p.Targets, t)
+	}
+	modFlag := o.Env.ModFlag()
+	for _, ws := range wss {
+		vendor = modFlag == "vendor" || (ws.Vendored && modFlag != "mod" && modFlag != "readonly")
+		if vendor {
+			p.Vendored = append(p.Vendored, ws.Root)
+		}
+		for _, m := range ws.Modules {
+			excluded := map[module.Version]bool{}
+			for _, x := range m.Excludes {
+				excluded[x.Version] = true
+			}
+			sumFile := ws.Sums
+			for _, r := range m.Requires {
+				t := &Target{Module: r.Version, Need: NeedZip, Indirect: r.Indirect, Pos: r.Pos}
+				if excluded[r.Version] {
+					t.Skip = "excluded"
+				} else if rep, ok := findReplace(ws, m, r.Version); ok {
+					if rep.Local() {
+						t.Skip = "local replace"
+					} else {
+						old := r.Version
+						t.Required, t.Module = &old, rep.New
+					}
+				}
+				t.SumFile = sumPath(m.Dir)
+				attachSums(t, sumFile)
+				add(t)
+			}
+			if tc := toolchainTarget(m, o.Env); tc != nil {
+				add(tc)
+			}
+		}
+		// Modules needed only for their go.mod, from go.sum.
+		for i := range ws.Sums.Lines {
+			l := ws.Sums.Lines[i]
+			if !l.GoModOnly() {
+				continue
+			}
+			v := module.Version{Path: l.Path, Version: strings.TrimSuffix(l.Version.Version, "/go.mod")}
+			if _, ok := seen[v]; ok {
+				continue
+			}
+			t := &Target{Module: v, Need: NeedMod, Indirect: true, Pos: l.Pos, ModSum: &l, SumFile: l.Pos.File}
+			add(t)
+		}
+	}
+	for _, t := range p.Targets {
+		if !t.remote && !o.ForceRemote && t.Skip == "" {
+			t.Skip = "vendor mode"
+		}
+		if t.Skip == "" && o.Ignore != "" && module.MatchPrefixPatterns(o.Ignore, t.Module.Path) {
+			t.Skip = "ignored"
+		}
+		t.Direct = !t.Toolchain && !o.Env.UsesProxy(t.Module.Path)
+	}
+	sort.SliceStable(p.Targets, func(i, j int) bool {
+		// Required modules first (in file order), then go.mod-only ones.
+		return p.Targets[i].Need == NeedZip && p.Targets[j].Need == NeedMod
+	})
+	return p
+}
+
+func sumPath(dir string) string {
+	if dir == "" || dir == "." {
+		return "go.sum"
+	}
+	return dir + "/go.sum"
+}
+
+func attachSums(t *Target, s *workspace.Sums) {
+	if l, ok := s.Zip(t.Module); ok {
+		t.Sum = &l
+	}
+	if l, ok := s.Mod(t.Module); ok {
+		t.ModSum = &l
+	}
+}
+
+// findReplace applies go.work replaces, then the module's own, exact
+// version before wildcard, as the go command does.
+func findReplace(ws *workspace.Workspace, m *workspace.Module, v module.Version) (workspace.Replace, bool) {
+	for _, list := range [][]workspace.Replace{ws.Replaces, m.Replaces} {
+		var wild *workspace.Replace
+		for i, r := range list {
+			if r.Old.Path != v.Path {
+				continue
+			}
+			if r.Old.Version == v.Version {
+				return r, true
+			}
+			if r.Old.Version == "" {
+				wild = &list[i]
+			}
+		}
+		if wild != nil {
+			return *wild, true
+		}
+	}
+	return workspace.Replace{}, false
+}
+
+// toolchainTarget returns the toolchain module the go command would
+// download for m, if GOTOOLCHAIN allows switching and the wanted version
+// is newer than the local go. A toolchain line the local go already
+// satisfies is listed as skipped, so the report says why.
+func toolchainTarget(m *workspace.Module, env *goenv.Env) *Target {
+	gt := env.GOTOOLCHAIN
+	if gt == "local" {
+		return nil
+	}
+	name, mode, _ := strings.Cut(gt, "+")
+	want, pos := "", m.ToolPos
+	if name != "auto" && name != "path" && name != "local" && strings.HasPrefix(name, "go") {
+		want, pos = name, m.GoPos // a pinned GOTOOLCHAIN wins over go.mod
+	} else {
+		if mode == "" {
+			mode = name
+		}
+		if m.Toolchain != "" && m.Toolchain != "default" {
+			want = m.Toolchain
+		}
+		if goLine := "go" + m.Go; m.Go != "" && semver.Compare("v"+m.Go, "v1.21") >= 0 && cmpGo(goLine, want) > 0 {
+			want, pos = goLine, m.GoPos
+			if strings.Count(m.Go, ".") == 1 && semver.Compare("v"+m.Go, "v1.21") >= 0 {
+				want += ".0" // "go 1.21" means go1.21.0 to the go command
+			}
+		}
+	}
+	if want == "" {
+		return nil
+	}
+	t := &Target{
+		Module:    module.Version{Path: ToolchainModule, Version: "v0.0.1-" + want + "." + env.GOOS + "-" + env.GOARCH},
+		Need:      NeedZip,
+		Pos:       pos,
+		Toolchain: true,
+	}
+	if local := env.GOVERSION; local != "" && cmpGo(local, want) >= 0 {
+		t.Skip = fmt.Sprintf("local %s is not older", local)
+	}
+	return t
+}
+
+// cmpGo compares go versions like "go1.22.4", "go1.23rc1"; "" is lowest.
+func cmpGo(a, b string) int {
+	return semver.Compare(goSemver(a), goSemver(b))
+}
+
+func goSemver(v string) string {
+	v = strings.TrimPrefix(v, "go")
+	if v == "" {
+		return ""
+	}
+	for _, pre := range []string{"rc", "beta"} {
+		if i := strings.Index(v, pre); i > 0 {
+			v = v[:i] + "-" + v[i:]
+		}
+	}
+	base, pre, _ := strings.Cut(v, "-")
+	if strings.Count(base, ".") == 1 {
+		base += ".0"
+	}
+	if pre != "" {
+		return "v" + base + "-" + pre
+	}
+	return "v" + base
+}

@@ -1,0 +1,170 @@
+package plan
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/gopreflight/gopreflight/goenv"
+	"github.com/gopreflight/gopreflight/workspace"
+)
+
+func load(t *testing.T, files map[string]string) *workspace.Workspace {
+	t.Helper()
+	dir := t.TempDir()
+	for name, data := range files {
+		p := filepath.Join(dir, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ws, err := workspace.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ws
+}
+
+func env(t *testing.T, vars map[string]string, local string) *goenv.Env {
+	t.Helper()
+	vars["GOENV"] = "off"
+	e, err := goenv.Load(func(k string) string { return vars[k] }, local)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func byID(p *Plan) map[string]*Target {
+	m := map[string]*Target{}
+	for _, t := range p.Targets {
+		m[t.ID()] = t
+	}
+	return m
+}
+
+func TestBuild(t *testing.T) {
+	ws := load(t, map[string]string{
+		"go.mod": `module example.test/app
+
+go 1.21
+
+require (
+	example.test/ok v1.0.0
+	example.test/local v1.0.0
+	example.test/moved v1.0.0
+	corp.example/private v0.1.0
+	example.test/excluded v1.0.0
+	example.test/skipme v1.0.0
+)
+
+replace example.test/local => ./local
+replace example.test/moved v1.0.0 => example.test/fork v1.2.0
+exclude example.test/excluded v1.0.0
+`,
+		"go.sum": "example.test/ok v1.0.0 h1:Z=\nexample.test/ok v1.0.0/go.mod h1:M=\nexample.test/graph v0.5.0/go.mod h1:G=\n",
+	})
+	e := env(t, map[string]string{"GOPRIVATE": "corp.example", "GOTOOLCHAIN": "local"}, "")
+	p := Build([]*workspace.Workspace{ws}, Options{Env: e, Ignore: "example.test/skipme"})
+	got := byID(p)
+	check := func(id, need, skip string, direct bool) *Target {
+		t.Helper()
+		tg := got[id]
+		if tg == nil {
+			t.Fatalf("no target %s in %v", id, got)
+		}
+		if tg.Need != need || tg.Skip != skip || tg.Direct != direct {
+			t.Errorf("%s: need %q skip %q direct %v, want %q %q %v", id, tg.Need, tg.Skip, tg.Direct, need, skip, direct)
+		}
+		return tg
+	}
+	ok := check("example.test/ok@v1.0.0", NeedZip, "", false)
+	if ok.Sum == nil || ok.ModSum == nil || ok.Pos.Line != 6 {
+		t.Errorf("ok target sums %v %v at %v", ok.Sum, ok.ModSum, ok.Pos)
+	}
+	check("example.test/local@v1.0.0", NeedZip, "local replace", false)
+	fork := check("example.test/fork@v1.2.0", NeedZip, "", false)
+	if fork.Required == nil || fork.Required.Path != "example.test/moved" {
+		t.Errorf("replacement lost its requirement: %+v", fork.Required)
+	}
+	check("corp.example/private@v0.1.0", NeedZip, "", true)
+	check("example.test/excluded@v1.0.0", NeedZip, "excluded", false)
+	check("example.test/skipme@v1.0.0", NeedZip, "ignored", false)
+	graph := check("example.test/graph@v0.5.0", NeedMod, "", false)
+	if graph.Pos.Line != 3 || filepath.Base(graph.Pos.File) != "go.sum" {
+		t.Errorf("go.mod-only target at %v, want go.sum:3", graph.Pos)
+	}
+	if last := p.Targets[len(p.Targets)-1]; last.Need != NeedMod {
+		t.Errorf("go.mod-only targets should come last, got %s", last.ID())
+	}
+}
+
+func TestBuildDedupeAndVendor(t *testing.T) {
+	a := load(t, map[string]string{"go.mod": "module example.test/a\n\ngo 1.21\n\nrequire example.test/dep v1.0.0\n"})
+	b := load(t, map[string]string{
+		"go.mod":             "module example.test/b\n\ngo 1.21\n\nrequire example.test/dep v1.0.0\n",
+		"go.sum":             "example.test/dep v1.0.0/go.mod h1:x=\n",
+		"vendor/modules.txt": "# example.test/dep v1.0.0\n## explicit\n",
+	})
+	e := env(t, map[string]string{"GOTOOLCHAIN": "local"}, "")
+	p := Build([]*workspace.Workspace{a, b}, Options{Env: e})
+	if len(p.Targets) != 1 {
+		t.Fatalf("targets = %d, want one deduplicated", len(p.Targets))
+	}
+	if p.Targets[0].Skip != "" {
+		t.Errorf("a module needed by a non-vendored input was skipped: %q", p.Targets[0].Skip)
+	}
+	p = Build([]*workspace.Workspace{b}, Options{Env: e})
+	if p.Targets[0].Skip != "vendor mode" || len(p.Vendored) != 1 {
+		t.Errorf("vendored input: skip %q vendored %v", p.Targets[0].Skip, p.Vendored)
+	}
+	p = Build([]*workspace.Workspace{b}, Options{Env: e, ForceRemote: true})
+	if p.Targets[0].Skip != "" {
+		t.Errorf("explicit --depth still skipped: %q", p.Targets[0].Skip)
+	}
+	e = env(t, map[string]string{"GOTOOLCHAIN": "local", "GOFLAGS": "-mod=mod"}, "")
+	if p = Build([]*workspace.Workspace{b}, Options{Env: e}); p.Targets[0].Skip != "" {
+		t.Error("-mod=mod did not override vendor/")
+	}
+}
+
+func TestToolchain(t *testing.T) {
+	tests := []struct {
+		name, gomod, gotoolchain, local, want, skip string
+	}{
+		{"toolchain line newer than local", "go 1.21\ntoolchain go1.22.4\n", "auto", "go1.21.3", "v0.0.1-go1.22.4.linux-amd64", ""},
+		{"go line newer than local", "go 1.23\n", "auto", "go1.22.1", "v0.0.1-go1.23.0.linux-amd64", ""},
+		{"go line with patch", "go 1.23.2\n", "auto", "go1.22.1", "v0.0.1-go1.23.2.linux-amd64", ""},
+		{"local is newer", "go 1.21\ntoolchain go1.22.4\n", "auto", "go1.23.0", "v0.0.1-go1.22.4.linux-amd64", "local go1.23.0 is not older"},
+		{"GOTOOLCHAIN=local", "go 1.23\ntoolchain go1.23.4\n", "local", "go1.21.0", "", ""},
+		{"pinned GOTOOLCHAIN", "go 1.21\n", "go1.22.9", "go1.21.0", "v0.0.1-go1.22.9.linux-amd64", ""},
+		{"old go line never switches", "go 1.16\n", "auto", "go1.15.0", "", ""},
+		{"no go binary", "go 1.21\ntoolchain go1.22.4\n", "auto", "", "v0.0.1-go1.22.4.linux-amd64", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ws := load(t, map[string]string{"go.mod": "module example.test/app\n" + tt.gomod})
+			e := env(t, map[string]string{"GOTOOLCHAIN": tt.gotoolchain, "GOOS": "linux", "GOARCH": "amd64"}, tt.local)
+			p := Build([]*workspace.Workspace{ws}, Options{Env: e})
+			var tc *Target
+			for _, tg := range p.Targets {
+				if tg.Toolchain {
+					tc = tg
+				}
+			}
+			if tt.want == "" {
+				if tc != nil {
+					t.Errorf("unexpected toolchain target %s", tc.ID())
+				}
+				return
+			}
+			if tc == nil {
+				t.Fatalf("no toolchain target, want %s", tt.want)
+			}
+			if tc.Module.Path != ToolchainModule || tc.Module.Version != tt.want || tc.Skip != tt.skip || tc.Direct {
+				t.Errorf("toolchain = %s skip %q direct %v, want %s skip %q", tc.ID(), tc.Skip, tc.Direct, tt.want, tt.skip)
+			}
+		})
+	}
+}

@@ -1,0 +1,295 @@
+// Package probe makes the HTTP requests gopreflight needs and records what
+// each one showed: timing phases, the hosts reached (redirects included),
+// the TLS handshake, and the classified cause of any failure. Probes never
+// format output; they return data.
+package probe
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+	"golang.org/x/net/http/httpproxy"
+	"golang.org/x/net/http2"
+
+	"github.com/gopreflight/gopreflight/cause"
+	"github.com/gopreflight/gopreflight/goenv"
+)
+
+// Options configure a Client.
+type Options struct {
+	RequestTimeout time.Duration // one request, connect to last byte
+	Retries        int
+	Concurrency    int
+	// RootCAs verifies servers; nil means the system roots (which honour
+	// SSL_CERT_FILE and SSL_CERT_DIR).
+	RootCAs *x509.CertPool
+	// Getenv supplies HTTPS_PROXY, HTTP_PROXY, NO_PROXY.
+	Getenv func(string) string
+	// Credentials returns user and password for a host (from .netrc), or
+	// ok=false.
+	Credentials func(host string) (user, pass string, ok bool)
+	// Resolver, when set, replaces the system resolver (tests).
+	Resolver *net.Resolver
+	// Log receives one line per retry and failure, already redacted.
+	Log func(string)
+}
+
+// Client sends traced requests through one shared HTTP/2-capable
+// transport with the retry policy of SPEC section 3.
+type Client struct {
+	opts      Options
+	transport *http.Transport
+	http      *http.Client
+	sem       chan struct{}
+	proxyFunc func(*url.URL) (*url.URL, error)
+	Endpoints *Endpoints
+}
+
+// New builds a Client.
+func New(o Options) (*Client, error) {
+	if o.Concurrency < 1 {
+		o.Concurrency = 1
+	}
+	if o.RequestTimeout <= 0 {
+		o.RequestTimeout = 10 * time.Second
+	}
+	if o.Getenv == nil {
+		o.Getenv = func(string) string { return "" }
+	}
+	cfg := httpproxy.Config{
+		HTTPProxy:  envEither(o.Getenv, "HTTP_PROXY", "http_proxy"),
+		HTTPSProxy: envEither(o.Getenv, "HTTPS_PROXY", "https_proxy"),
+		NoProxy:    envEither(o.Getenv, "NO_PROXY", "no_proxy"),
+	}
+	c := &Client{opts: o, sem: make(chan struct{}, o.Concurrency), Endpoints: newEndpoints()}
+	pf := cfg.ProxyFunc()
+	c.proxyFunc = func(u *url.URL) (*url.URL, error) { return pf(u) }
+	dialer := &net.Dialer{Timeout: o.RequestTimeout, KeepAlive: 30 * time.Second, Resolver: o.Resolver}
+	c.transport = &http.Transport{
+		Proxy:                 func(r *http.Request) (*url.URL, error) { return c.proxyFunc(r.URL) },
+		DialContext:           dialer.DialContext,
+		TLSClientConfig:       &tls.Config{RootCAs: o.RootCAs},
+		TLSHandshakeTimeout:   o.RequestTimeout,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          0,
+		MaxIdleConnsPerHost:   o.Concurrency,
+		IdleConnTimeout:       90 * time.Second,
+		ResponseHeaderTimeout: o.RequestTimeout,
+		// A typed error for a refused CONNECT (407 and others), which
+		// net/http would otherwise reduce to an untyped reason phrase.
+		OnProxyConnectResponse: cause.OnProxyConnectResponse,
+	}
+	// The x/net transport makes HTTP/2 stream resets typed errors
+	// (http2.StreamError) that cause.Classify can read.
+	if _, err := http2.ConfigureTransports(c.transport); err != nil {
+		return nil, fmt.Errorf("configuring HTTP/2: %w", err)
+	}
+	c.http = &http.Client{
+		Transport: c.transport,
+		Timeout:   o.RequestTimeout,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) >= 10 {
+				return errors.New("stopped after 10 redirects")
+			}
+			if st := stateFrom(req.Context()); st != nil {
+				st.redirect(req)
+			}
+			return nil
+		},
+	}
+	return c, nil
+}
+
+func envEither(getenv func(string) string, a, b string) string {
+	if v := getenv(a); v != "" {
+		return v
+	}
+	return getenv(b)
+}
+
+// ProxyFor names the forward proxy a request to u goes through, redacted,
+// or "".
+func (c *Client) ProxyFor(u *url.URL) string {
+	p, err := c.proxyFunc(u)
+	if err != nil || p == nil {
+		return ""
+	}
+	return goenv.Redact(p.String())
+}
+
+// Request describes one probe.
+type Request struct {
+	Method string // GET or HEAD
+	URL    string
+	Want   cause.Want
+	Role   string // endpoint role of the URL's host
+	// Range asks for the first byte only (a zip probe where HEAD fails).
+	Range bool
+	// MaxBody caps how much of the body is kept; the rest is drained.
+	MaxBody int64
+}
+
+// Result is what one request showed.
+type Result struct {
+	URL        string // redacted
+	Final      string // redacted final URL after redirects
+	StatusCode int
+	Header     http.Header
+	Body       []byte
+	Cause      cause.Code
+	Detail     string
+	Duration   time.Duration
+	Retries    int
+	// Hosts are the endpoints reached, in order (origin first).
+	Hosts []string
+}
+
+// OK reports whether the request succeeded.
+func (r Result) OK() bool { return r.Cause == cause.OK }
+
+// Do sends one request with retries and classifies the outcome. It never
+// returns an error: failures are data.
+func (c *Client) Do(ctx context.Context, r Request) Result {
+	res := Result{URL: goenv.Redact(r.URL)}
+	select {
+	case c.sem <- struct{}{}:
+		defer func() { <-c.sem }()
+	case <-ctx.Done():
+		res.Cause, res.Detail = cause.Timeout, "deadline reached before the request was sent"
+		return res
+	}
+	start := time.Now()
+	st := newState(c, r)
+	ctx = withState(ctx, st)
+	req, err := retryablehttp.NewRequestWithContext(ctx, r.Method, r.URL, nil)
+	if err != nil {
+		res.Cause, res.Detail = cause.BadResponse, "bad request URL"
+		return res
+	}
+	if r.Range {
+		req.Header.Set("Range", "bytes=0-0")
+	}
+	if req.URL.User == nil && c.opts.Credentials != nil {
+		if u, p, ok := c.opts.Credentials(req.URL.Hostname()); ok {
+			req.SetBasicAuth(u, p)
+		}
+	}
+	max := r.MaxBody
+	if max == 0 {
+		max = 64 << 10
+	}
+	req.SetResponseHandler(func(resp *http.Response) error {
+		st.setPhase(cause.PhaseHTTP)
+		body, err := io.ReadAll(io.LimitReader(resp.Body, max))
+		if err == nil {
+			// Drain (bounded) so the connection is reused and a
+			// truncated body still shows as an error.
+			_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<20))
+		}
+		st.body = body
+		return err
+	})
+	rc := &retryablehttp.Client{
+		HTTPClient:   c.http,
+		RetryMax:     c.opts.Retries,
+		RetryWaitMin: 100 * time.Millisecond,
+		RetryWaitMax: 2 * time.Second,
+		CheckRetry:   st.checkRetry,
+		Backoff:      st.backoff,
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+		RequestLogHook: func(_ retryablehttp.Logger, _ *http.Request, attempt int) {
+			st.beginAttempt(attempt)
+		},
+	}
+	resp, err := rc.Do(req)
+	if resp != nil {
+		resp.Body.Close()
+	}
+	res.Duration = time.Since(start)
+	res.Retries = st.attempt
+	res.Hosts = st.hosts
+	res.Final = goenv.Redact(st.finalURL)
+	st.finish(resp, err, &res)
+	c.Endpoints.record(st, res)
+	if c.opts.Log != nil && !res.OK() && res.Cause != cause.NotFound {
+		c.opts.Log(fmt.Sprintf("%s %s: %s %s (retries %d)", r.Method, res.URL, res.Cause, res.Detail, res.Retries))
+	}
+	return res
+}
+
+// checkRetry is the retry policy of SPEC section 3: timeouts, resets, 429
+// and 5xx are retried; DNS NXDOMAIN, certificate errors and other 4xx
+// never; nothing is retried past the deadline.
+func (st *state) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	if err != nil {
+		code, _ := st.classify(err)
+		return cause.Retryable(code), nil
+	}
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
+		if d, ok := retryAfter(resp); ok {
+			if dl, has := ctx.Deadline(); has && time.Until(dl) < d {
+				return false, nil // waiting would outlive the run
+			}
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+// backoff is exponential with full jitter, honouring Retry-After, and
+// never sleeping past the run's deadline.
+func (st *state) backoff(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
+	wait := min << attempt
+	if wait > max || wait <= 0 {
+		wait = max
+	}
+	wait = min + time.Duration(rand.Int63n(int64(wait-min)+1))
+	if resp != nil {
+		if d, ok := retryAfter(resp); ok {
+			wait = d
+		}
+	}
+	if dl, ok := st.ctxDeadline(); ok {
+		if left := time.Until(dl); wait > left {
+			wait = left
+		}
+	}
+	if wait < 0 {
+		wait = 0
+	}
+	return wait
+}
+
+func retryAfter(resp *http.Response) (time.Duration, bool) {
+	v := resp.Header.Get("Retry-After")
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return time.Until(t), true
+	}
+	return 0, false
+}
+
+// CloseIdle closes idle connections (end of run).
+func (c *Client) CloseIdle() { c.transport.CloseIdleConnections() }
+
+// Concurrency is the number of requests allowed in flight.
+func (c *Client) Concurrency() int { return cap(c.sem) }

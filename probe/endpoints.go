@@ -1,0 +1,192 @@
+package probe
+
+import (
+	"crypto/tls"
+	"crypto/x509/pkix"
+	"net/url"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/gopreflight/gopreflight/cause"
+	"github.com/gopreflight/gopreflight/goenv"
+)
+
+// Endpoint is what the requests of a run showed about one origin
+// (scheme://host:port).
+type Endpoint struct {
+	Origin    string
+	Host      string
+	Role      string // role of the first request naming it; "redirect" when reached only by redirect
+	Addresses []string
+	Via       string // forward proxy, redacted
+	// First is the first new connection's timing.
+	DNS, Connect, TLSTime, TTFB time.Duration
+	TLS                         *TLSInfo
+	Latencies                   []time.Duration
+	Requests                    int
+	Failures                    map[cause.Code]int
+	// Answered: at least one request got a protocol answer (not a block
+	// page or a proxy refusal).
+	Answered bool
+	// LastCause and LastDetail describe the most recent failure.
+	LastCause  cause.Code
+	LastDetail string
+}
+
+// TLSInfo describes a handshake.
+type TLSInfo struct {
+	Version         string
+	Subject, Issuer string
+	Trusted         bool
+}
+
+// Endpoints collects per-origin statistics; safe for concurrent use.
+type Endpoints struct {
+	mu    sync.Mutex
+	m     map[string]*Endpoint
+	order []string
+}
+
+func newEndpoints() *Endpoints { return &Endpoints{m: map[string]*Endpoint{}} }
+
+// Register adds an endpoint with a role before any request reaches it, so
+// that a host the run never got to still shows.
+func (e *Endpoints) Register(rawURL, role string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	ep := e.get(originOf(rawURL), role)
+	if ep.Role == RoleRedirect && role != RoleRedirect {
+		ep.Role = role
+	}
+}
+
+// RoleRedirect is the role of a host reached only through redirects.
+const RoleRedirect = "redirect"
+
+func (e *Endpoints) get(origin, role string) *Endpoint {
+	ep := e.m[origin]
+	if ep == nil {
+		host := origin
+		if u, err := url.Parse(origin); err == nil {
+			host = u.Hostname()
+		}
+		ep = &Endpoint{Origin: goenv.Redact(origin), Host: host, Role: role, Failures: map[cause.Code]int{}}
+		e.m[origin] = ep
+		e.order = append(e.order, origin)
+	}
+	return ep
+}
+
+func (e *Endpoints) record(st *state, res Result) {
+	st.mu.Lock()
+	hops := append([]hop(nil), st.hops...)
+	st.mu.Unlock()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i, h := range hops {
+		role := st.req.Role
+		if h.origin != originOf(st.req.URL) {
+			role = RoleRedirect
+		}
+		ep := e.get(h.origin, role)
+		ep.Requests++
+		ep.Latencies = append(ep.Latencies, h.duration)
+		c := h.conn
+		if ep.Via == "" {
+			ep.Via = c.viaProxy
+		}
+		if len(ep.Addresses) == 0 && len(c.addrs) > 0 {
+			ep.Addresses = dedupe(c.addrs)
+		}
+		if !c.reused && ep.Connect == 0 && c.connect > 0 {
+			ep.DNS, ep.Connect, ep.TLSTime, ep.TTFB = c.dns, c.connect, c.tlsTime, c.ttfb
+		}
+		if c.tls != nil && (ep.TLS == nil || !ep.TLS.Trusted) {
+			ep.TLS = tlsInfo(c.tls, c.tlsErr)
+		}
+		last := i == len(hops)-1
+		if !last {
+			ep.Answered = true // it answered with a redirect
+			continue
+		}
+		switch res.Cause {
+		case cause.OK, cause.NotFound:
+			ep.Answered = true
+		default:
+			if res.StatusCode > 0 && res.Cause != cause.BlockPage && res.Cause != cause.ProxyAuthRequired {
+				ep.Answered = true
+			}
+			ep.Failures[res.Cause]++
+			ep.LastCause, ep.LastDetail = res.Cause, res.Detail
+			if c.tlsErr != nil && ep.TLS == nil {
+				ep.TLS = tlsInfo(c.tls, c.tlsErr)
+			}
+		}
+	}
+}
+
+func tlsInfo(cs *tls.ConnectionState, err error) *TLSInfo {
+	ti := &TLSInfo{Trusted: err == nil}
+	if cs != nil {
+		if cs.Version != 0 {
+			ti.Version = tls.VersionName(cs.Version)
+		}
+		if len(cs.PeerCertificates) > 0 {
+			ti.Subject = name(cs.PeerCertificates[0].Subject)
+			ti.Issuer = name(cs.PeerCertificates[0].Issuer)
+		}
+	}
+	if err != nil && ti.Issuer == "" {
+		ti.Subject, ti.Issuer = cause.PresentedCert(err)
+	}
+	return ti
+}
+
+func name(n pkix.Name) string { return n.String() }
+
+func dedupe(s []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, v := range s {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// List returns a copy of every endpoint in first-seen order.
+func (e *Endpoints) List() []Endpoint {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]Endpoint, 0, len(e.order))
+	for _, o := range e.order {
+		ep := *e.m[o]
+		ep.Latencies = append([]time.Duration(nil), ep.Latencies...)
+		ep.Failures = make(map[cause.Code]int, len(e.m[o].Failures))
+		for k, v := range e.m[o].Failures {
+			ep.Failures[k] = v
+		}
+		out = append(out, ep)
+	}
+	return out
+}
+
+// Quantile returns the q-quantile (0..1) of d, nearest-rank.
+func Quantile(d []time.Duration, q float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	i := int(q*float64(len(s))+0.5) - 1
+	if i < 0 {
+		i = 0
+	}
+	if i >= len(s) {
+		i = len(s) - 1
+	}
+	return s[i]
+}

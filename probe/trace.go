@@ -1,0 +1,243 @@
+package probe
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/gopreflight/gopreflight/cause"
+	"github.com/gopreflight/gopreflight/goenv"
+)
+
+type stateKey struct{}
+
+func withState(ctx context.Context, st *state) context.Context {
+	ctx = context.WithValue(ctx, stateKey{}, st)
+	st.ctx = ctx
+	return httptrace.WithClientTrace(ctx, st.trace())
+}
+
+func stateFrom(ctx context.Context) *state {
+	st, _ := ctx.Value(stateKey{}).(*state)
+	return st
+}
+
+// state follows one Do call across its attempts and redirects, so that an
+// error can be placed in the phase it happened in and each host reached
+// gets its own timings.
+type state struct {
+	c   *Client
+	req Request
+	ctx context.Context
+
+	mu       sync.Mutex
+	attempt  int
+	phase    cause.Phase
+	host     string // origin (scheme://host) of the hop in flight
+	hosts    []string
+	hopStart time.Time
+	finalURL string
+	body     []byte
+	hops     []hop
+	conn     connInfo
+}
+
+// hop is one request/response exchange with one host.
+type hop struct {
+	origin   string
+	status   int
+	duration time.Duration
+	conn     connInfo
+}
+
+// connInfo is what the trace saw of a new connection.
+type connInfo struct {
+	reused                bool
+	addrs                 []string
+	dns, connect, tlsTime time.Duration
+	ttfb                  time.Duration
+	tls                   *tls.ConnectionState
+	tlsErr                error
+	viaProxy              string
+
+	dnsStart, connectStart, tlsStart, wrote time.Time
+}
+
+func newState(c *Client, r Request) *state {
+	st := &state{c: c, req: r, phase: cause.PhaseDNS}
+	st.startHop(r.URL)
+	return st
+}
+
+func (st *state) ctxDeadline() (time.Time, bool) { return st.ctx.Deadline() }
+
+func originOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+func (st *state) startHop(raw string) {
+	st.host = originOf(raw)
+	st.finalURL = raw
+	st.hopStart = time.Now()
+	st.conn = connInfo{}
+	if len(st.hosts) == 0 || st.hosts[len(st.hosts)-1] != st.host {
+		st.hosts = append(st.hosts, st.host)
+	}
+	if u, err := url.Parse(raw); err == nil {
+		st.conn.viaProxy = st.c.ProxyFor(u)
+	}
+}
+
+func (st *state) endHop(status int) {
+	st.hops = append(st.hops, hop{origin: st.host, status: status, duration: time.Since(st.hopStart), conn: st.conn})
+}
+
+func (st *state) beginAttempt(n int) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.attempt = n
+	st.phase = cause.PhaseDNS
+	st.body = nil
+	if n > 0 {
+		st.startHop(st.req.URL)
+	}
+}
+
+func (st *state) redirect(next *http.Request) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	status := 0
+	if next.Response != nil {
+		status = next.Response.StatusCode
+	}
+	st.endHop(status)
+	st.startHop(next.URL.String())
+	st.phase = cause.PhaseDNS
+}
+
+func (st *state) setPhase(p cause.Phase) {
+	st.mu.Lock()
+	st.phase = p
+	st.mu.Unlock()
+}
+
+func (st *state) trace() *httptrace.ClientTrace {
+	lock := func(f func()) { st.mu.Lock(); f(); st.mu.Unlock() }
+	return &httptrace.ClientTrace{
+		GotConn: func(i httptrace.GotConnInfo) {
+			lock(func() {
+				st.conn.reused = i.Reused
+				if st.phase < cause.PhaseHTTP {
+					st.phase = cause.PhaseHTTP
+				}
+			})
+		},
+		DNSStart: func(httptrace.DNSStartInfo) {
+			lock(func() { st.phase = cause.PhaseDNS; st.conn.dnsStart = time.Now() })
+		},
+		DNSDone: func(i httptrace.DNSDoneInfo) {
+			lock(func() {
+				st.conn.dns = time.Since(st.conn.dnsStart)
+				for _, a := range i.Addrs {
+					st.conn.addrs = append(st.conn.addrs, a.IP.String())
+				}
+			})
+		},
+		ConnectStart: func(_, addr string) {
+			lock(func() {
+				if st.conn.viaProxy != "" {
+					st.phase = cause.PhaseProxy
+				} else {
+					st.phase = cause.PhaseConnect
+				}
+				if st.conn.connectStart.IsZero() {
+					st.conn.connectStart = time.Now()
+				}
+			})
+		},
+		ConnectDone: func(_, addr string, err error) {
+			lock(func() {
+				if err == nil {
+					st.conn.connect = time.Since(st.conn.connectStart)
+					if st.conn.viaProxy == "" && len(st.conn.addrs) == 0 {
+						st.conn.addrs = append(st.conn.addrs, hostOnly(addr))
+					}
+				}
+			})
+		},
+		TLSHandshakeStart: func() {
+			lock(func() { st.phase = cause.PhaseTLS; st.conn.tlsStart = time.Now() })
+		},
+		TLSHandshakeDone: func(cs tls.ConnectionState, err error) {
+			lock(func() {
+				st.conn.tlsTime = time.Since(st.conn.tlsStart)
+				st.conn.tls = &cs
+				st.conn.tlsErr = err
+				if err == nil {
+					st.phase = cause.PhaseHTTP
+				}
+			})
+		},
+		WroteRequest: func(httptrace.WroteRequestInfo) {
+			lock(func() { st.phase = cause.PhaseHTTP; st.conn.wrote = time.Now() })
+		},
+		GotFirstResponseByte: func() {
+			lock(func() { st.conn.ttfb = time.Since(st.hopStart) })
+		},
+	}
+}
+
+func hostOnly(addr string) string {
+	if u, err := url.Parse("//" + addr); err == nil {
+		return u.Hostname()
+	}
+	return addr
+}
+
+// classify names the cause of an error in the phase it happened.
+func (st *state) classify(err error) (cause.Code, string) {
+	st.mu.Lock()
+	phase := st.phase
+	st.mu.Unlock()
+	if errors.Is(err, context.DeadlineExceeded) && st.ctx.Err() != nil {
+		return cause.Timeout, "the run's deadline was reached"
+	}
+	code, detail := cause.Classify(err, phase)
+	return code, goenv.Redact(detail)
+}
+
+// finish fills in the result's status, body and cause.
+func (st *state) finish(resp *http.Response, err error, res *Result) {
+	st.mu.Lock()
+	body := st.body
+	st.mu.Unlock()
+	if resp != nil {
+		res.StatusCode = resp.StatusCode
+		res.Header = resp.Header
+		res.Final = goenv.Redact(resp.Request.URL.String())
+	}
+	if err != nil {
+		res.Cause, res.Detail = st.classify(err)
+		st.endHop(res.StatusCode)
+		return
+	}
+	st.endHop(resp.StatusCode)
+	res.Body = body
+	want := st.req.Want
+	if st.req.Method == http.MethodHead || st.req.Range {
+		want = cause.WantZip
+	}
+	res.Cause, res.Detail = cause.FromResponse(resp.StatusCode, resp.Header, body, want, len(st.hosts) > 1)
+	if res.Cause == cause.OK && st.req.Range && resp.StatusCode != http.StatusPartialContent && resp.StatusCode != http.StatusOK {
+		res.Cause, res.Detail = cause.BadResponse, "range request answered "+resp.Status
+	}
+}

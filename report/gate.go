@@ -1,0 +1,71 @@
+package report
+
+import "fmt"
+
+// Fail-on levels.
+const (
+	FailOnError   = "error"
+	FailOnWarning = "warning"
+	FailOnNever   = "never"
+)
+
+// Gate decides whether the run passed at the given --fail-on level and
+// records it in the summary. It is the one place that decides.
+func (r *Report) Gate(failOn string) bool {
+	passed := true
+	for _, f := range r.Findings {
+		switch failOn {
+		case FailOnError:
+			passed = passed && f.Severity != SeverityError
+		case FailOnWarning:
+			passed = passed && f.Severity != SeverityError && f.Severity != SeverityWarning
+		}
+	}
+	r.Summary.Passed = passed
+	return passed
+}
+
+// Verdict is the one-line summary every format opens or closes with.
+func (r *Report) Verdict() string {
+	s := r.Summary
+	need := s.Modules - s.Skipped
+	if s.Modules == 0 {
+		return "nothing to fetch: no module requirements"
+	}
+	failed := s.NotFound + s.Unreachable + s.ChecksumMismatch + s.MissingSum + s.Timeout
+	if failed == 0 {
+		msg := fmt.Sprintf("all %d needed module versions can be fetched", need)
+		if s.Skipped > 0 {
+			msg += fmt.Sprintf(" (%d skipped)", s.Skipped)
+		}
+		if !s.Passed {
+			msg += "; the gate failed on warnings"
+		}
+		return msg
+	}
+	return fmt.Sprintf("%d of %d needed module versions cannot be fetched (%s)", failed, need, r.failureCounts())
+}
+
+func (r *Report) failureCounts() string {
+	var parts []string
+	for _, st := range Statuses {
+		if st == StatusOK || st == StatusSkipped {
+			continue
+		}
+		if n := r.Summary.Count(st); n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, st))
+		}
+	}
+	return join(parts, ", ")
+}
+
+func join(parts []string, sep string) string {
+	out := ""
+	for i, p := range parts {
+		if i > 0 {
+			out += sep
+		}
+		out += p
+	}
+	return out
+}

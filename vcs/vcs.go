@@ -1,0 +1,214 @@
+// Package vcs resolves a module path to the repository the go command
+// would clone for GOPROXY=direct: known hosting sites, paths naming their
+// VCS, or <meta name="go-import"> discovery; and it reads git's
+// smart-HTTP ref advertisement.
+package vcs
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"golang.org/x/net/html"
+)
+
+// Root is a resolved repository.
+type Root struct {
+	Prefix string // import path prefix the repository holds
+	VCS    string // "git", "hg", "mod", ...
+	Repo   string // repository URL
+}
+
+// knownHosts are the hosting sites the go command resolves without a
+// discovery request (cmd/go/internal/vcs vcsPaths).
+var knownHosts = []struct {
+	prefix string
+	re     *regexp.Regexp
+}{
+	{"github.com/", regexp.MustCompile(`^(github\.com/[\w.\-]+/[\w.\-]+)(/[\w.\-]+)*$`)},
+	{"bitbucket.org/", regexp.MustCompile(`^(bitbucket\.org/[\w.\-]+/[\w.\-]+)(/[\w.\-]+)*$`)},
+	{"git.openstack.org/", regexp.MustCompile(`^(git\.openstack\.org/[\w.\-]+/[\w.\-]+)(\.git)?(/[\w.\-]+)*$`)},
+}
+
+// vcsSuffix matches paths that name their VCS (example.test/repo.git/sub).
+var vcsSuffix = regexp.MustCompile(`^((?:[a-z0-9.\-]+\.)+[a-z0-9.\-]+(?::[0-9]+)?(?:/~?[\w.\-]+)+?)\.(bzr|fossil|git|hg|svn)(/~?[\w.\-]+)*$`)
+
+// Static resolves path without network access, or returns ok=false when
+// discovery is needed. scheme is "https" or "http" (GOINSECURE).
+func Static(path, scheme string) (Root, bool) {
+	for _, h := range knownHosts {
+		if !strings.HasPrefix(path, h.prefix) {
+			continue
+		}
+		if m := h.re.FindStringSubmatch(path); m != nil {
+			return Root{Prefix: m[1], VCS: "git", Repo: "https://" + m[1]}, true
+		}
+	}
+	if m := vcsSuffix.FindStringSubmatch(path); m != nil {
+		return Root{Prefix: m[1] + "." + m[2], VCS: m[2], Repo: scheme + "://" + m[1] + "." + m[2]}, true
+	}
+	return Root{}, false
+}
+
+// ParseGoImport finds the go-import meta tag for path in an HTML page, as
+// cmd/go does: the tag whose prefix is path or a parent of it.
+func ParseGoImport(body []byte, path string) (Root, error) {
+	z := html.NewTokenizer(bytes.NewReader(body))
+	var found []Root
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			if !errors.Is(z.Err(), io.EOF) {
+				return Root{}, z.Err()
+			}
+			break
+		}
+		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
+			continue
+		}
+		tok := z.Token()
+		if strings.EqualFold(tok.Data, "body") {
+			break
+		}
+		if !strings.EqualFold(tok.Data, "meta") {
+			continue
+		}
+		var name, content string
+		for _, a := range tok.Attr {
+			switch strings.ToLower(a.Key) {
+			case "name":
+				name = a.Val
+			case "content":
+				content = a.Val
+			}
+		}
+		if name != "go-import" {
+			continue
+		}
+		f := strings.Fields(content)
+		if len(f) < 3 {
+			continue
+		}
+		if f[0] == path || strings.HasPrefix(path, f[0]+"/") {
+			found = append(found, Root{Prefix: f[0], VCS: f[1], Repo: f[2]})
+		}
+	}
+	switch len(found) {
+	case 0:
+		return Root{}, fmt.Errorf("no go-import meta tag for %s", path)
+	case 1:
+		return found[0], nil
+	}
+	// A "mod" entry beside a VCS entry for the same prefix is the
+	// go command's preference only with GOPROXY=direct; take the VCS one.
+	for _, r := range found {
+		if r.VCS != "mod" {
+			return r, nil
+		}
+	}
+	return found[0], nil
+}
+
+// InsteadOf holds git url.<base>.insteadOf rewrites.
+type InsteadOf map[string]string // from prefix -> base
+
+// ReadInsteadOf reads the rewrites from git config when git is installed.
+func ReadInsteadOf(env []string) InsteadOf {
+	git, err := exec.LookPath("git")
+	if err != nil {
+		return nil
+	}
+	cmd := exec.Command(git, "config", "--get-regexp", `^url\..*\.insteadof$`)
+	cmd.Env = env
+	out, err := cmd.Output()
+	if err != nil {
+		return nil // exit 1: no such keys
+	}
+	return ParseInsteadOf(string(out))
+}
+
+// ParseInsteadOf parses `git config --get-regexp` output lines of the
+// form "url.<base>.insteadof <prefix>".
+func ParseInsteadOf(out string) InsteadOf {
+	rw := InsteadOf{}
+	for _, line := range strings.Split(out, "\n") {
+		key, from, ok := strings.Cut(strings.TrimSpace(line), " ")
+		if !ok {
+			continue
+		}
+		lower := strings.ToLower(key)
+		if !strings.HasPrefix(lower, "url.") || !strings.HasSuffix(lower, ".insteadof") {
+			continue
+		}
+		base := key[len("url.") : len(key)-len(".insteadof")]
+		rw[from] = base
+	}
+	return rw
+}
+
+// Rewrite applies the longest matching insteadOf prefix, as git does.
+func (rw InsteadOf) Rewrite(u string) string {
+	best := ""
+	for from := range rw {
+		if strings.HasPrefix(u, from) && len(from) > len(best) {
+			best = from
+		}
+	}
+	if best == "" {
+		return u
+	}
+	return rw[best] + u[len(best):]
+}
+
+// Refs parses a smart-HTTP upload-pack advertisement into ref name ->
+// object hash.
+func Refs(body []byte) (map[string]string, error) {
+	refs := map[string]string{}
+	for len(body) >= 4 {
+		n, err := strconv.ParseUint(string(body[:4]), 16, 16)
+		if err != nil {
+			return nil, fmt.Errorf("malformed pkt-line length %q", body[:4])
+		}
+		if n == 0 { // flush-pkt
+			body = body[4:]
+			continue
+		}
+		if n < 4 || int(n) > len(body) {
+			return nil, errors.New("truncated pkt-line")
+		}
+		line := string(body[4:n])
+		body = body[n:]
+		line = strings.TrimSuffix(line, "\n")
+		if strings.HasPrefix(line, "# service=") {
+			continue
+		}
+		line, _, _ = strings.Cut(line, "\x00") // capabilities
+		hash, name, ok := strings.Cut(line, " ")
+		if !ok || len(hash) < 40 {
+			continue
+		}
+		refs[name] = hash
+	}
+	if len(refs) == 0 {
+		return nil, errors.New("no refs advertised")
+	}
+	return refs, nil
+}
+
+// TagNames lists refs/tags names, sorted, without the peeled "^{}".
+func TagNames(refs map[string]string) []string {
+	var tags []string
+	for name := range refs {
+		if t, ok := strings.CutPrefix(name, "refs/tags/"); ok && !strings.HasSuffix(t, "^{}") {
+			tags = append(tags, t)
+		}
+	}
+	sort.Strings(tags)
+	return tags
+}

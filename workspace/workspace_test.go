@@ -1,0 +1,139 @@
+package workspace
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func write(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, data := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestLoadModule(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, map[string]string{
+		"go.mod": "module example.test/app\n\ngo 1.22\n\ntoolchain go1.22.4\n\nrequire (\n\texample.test/a v1.0.0\n\texample.test/b v1.1.0 // indirect\n)\n\nrequire example.test/c v0.1.0\n\nreplace example.test/b => ../b\n\nexclude example.test/a v0.9.0\n",
+		"go.sum": "example.test/a v1.0.0 h1:AAA=\nexample.test/a v1.0.0/go.mod h1:BBB=\nexample.test/old v0.1.0/go.mod h1:CCC=\n",
+	})
+	ws, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := ws.Modules[0]
+	if m.Path != "example.test/app" || m.Go != "1.22" || m.Toolchain != "go1.22.4" || m.ToolPos.Line != 5 {
+		t.Errorf("module = %q go %q toolchain %q at %v", m.Path, m.Go, m.Toolchain, m.ToolPos)
+	}
+	want := []struct {
+		path      string
+		line, col int
+		indirect  bool
+	}{{"example.test/a", 8, 2, false}, {"example.test/b", 9, 2, true}, {"example.test/c", 12, 1, false}}
+	if len(m.Requires) != len(want) {
+		t.Fatalf("requires = %v", m.Requires)
+	}
+	for i, w := range want {
+		r := m.Requires[i]
+		if r.Path != w.path || r.Pos.Line != w.line || r.Pos.Col != w.col || r.Indirect != w.indirect {
+			t.Errorf("require %d = %s at %v indirect %v, want %s at %d:%d", i, r.Path, r.Pos, r.Indirect, w.path, w.line, w.col)
+		}
+	}
+	if len(m.Replaces) != 1 || !m.Replaces[0].Local() || m.Replaces[0].Pos.Line != 14 {
+		t.Errorf("replaces = %+v", m.Replaces)
+	}
+	if len(m.Excludes) != 1 || m.Excludes[0].Pos.Line != 16 {
+		t.Errorf("excludes = %+v", m.Excludes)
+	}
+	if s, ok := ws.Sums.Mod(m.Requires[0].Version); !ok || s.Hash != "h1:BBB=" || s.Pos.Line != 2 {
+		t.Errorf("go.mod sum = %+v %v", s, ok)
+	}
+	if ws.Vendored {
+		t.Error("vendored without vendor/modules.txt")
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string
+		arg   string
+		want  string
+	}{
+		{"bad go.mod", map[string]string{"go.mod": "module example.test/x\n\nrequire (\n\texample.test/a v1.0.0 extra\n)\n"}, "", "go.mod:4:"},
+		{"unknown directive", map[string]string{"go.mod": "module example.test/x\nfrobnicate 1\n"}, "", "go.mod:2:"},
+		{"no module line", map[string]string{"go.mod": "go 1.21\n"}, "", "no module declaration"},
+		{"bad go.sum", map[string]string{"go.mod": "module example.test/x\n", "go.sum": "example.test/a v1.0.0 h1:x=\nexample.test/b v1.0.0\n"}, "", "go.sum:2: malformed"},
+		{"bad go.work", map[string]string{"go.work": "go 1.22\nuse (\n\t./a\n\tbogus bogus\n)\n"}, "", "go.work:4:"},
+		{"go.work use missing", map[string]string{"go.work": "go 1.22\n\nuse ./missing\n"}, "", "go.work:3: use ./missing: no go.mod"},
+		{"missing dir", nil, "nope", "nope:"},
+		{"empty dir", map[string]string{"README": "x"}, "", "no go.mod or go.work"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			write(t, dir, tt.files)
+			arg := dir
+			if tt.arg != "" {
+				arg = filepath.Join(dir, tt.arg)
+			}
+			_, err := Load(arg)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Load error = %v, want containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoadWork(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, map[string]string{
+		"go.work":     "go 1.22\n\nuse (\n\t./a\n\t./b\n)\n\nreplace example.test/dep => example.test/fork v1.0.0\n",
+		"a/go.mod":    "module example.test/a\n\ngo 1.22\n\nrequire example.test/dep v1.0.0\n",
+		"b/go.mod":    "module example.test/b\n\ngo 1.22\n\nrequire example.test/dep v1.0.0\n",
+		"a/go.sum":    "example.test/dep v1.0.0 h1:A=\n",
+		"go.work.sum": "example.test/fork v1.0.0 h1:F=\n",
+	})
+	ws, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ws.Work == "" || len(ws.Modules) != 2 || len(ws.Replaces) != 1 {
+		t.Fatalf("workspace = %+v", ws)
+	}
+	if ws.Modules[1].Requires[0].Pos.File != filepath.Join(dir, "b", "go.mod") {
+		t.Errorf("require position file = %q", ws.Modules[1].Requires[0].Pos.File)
+	}
+	if len(ws.Sums.Lines) != 2 {
+		t.Errorf("sums = %+v", ws.Sums.Lines)
+	}
+}
+
+func TestVendorDetection(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, map[string]string{
+		"go.mod":             "module example.test/app\n\ngo 1.21\n\nrequire example.test/a v1.0.0\n",
+		"vendor/modules.txt": "# example.test/a v1.0.0\n## explicit\nexample.test/a\n",
+	})
+	ws, err := Load(filepath.Join(dir, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ws.Vendored {
+		t.Error("consistent vendor/modules.txt not detected")
+	}
+	write(t, dir, map[string]string{"vendor/modules.txt": "# example.test/a v0.9.0\n"})
+	ws, _ = Load(dir)
+	if ws.Vendored {
+		t.Error("inconsistent vendor/modules.txt taken as vendored")
+	}
+}
