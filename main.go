@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gopreflight/gopreflight/checks"
@@ -176,10 +177,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	cfg := checks.Config{
 		Env: env, Proxies: proxies, Depth: opts.depth, Checksums: opts.checksums,
 		// Leave time to render and write the report within --timeout.
-		Timeout:   opts.timeout - opts.timeout/20,
-		Client:    client,
-		ModCache:  modCache(getenv),
-		InsteadOf: vcs.ReadInsteadOf(os.Environ()),
+		Timeout:  opts.timeout - opts.timeout/20,
+		Client:   client,
+		ModCache: modCache(getenv),
+		// git config is read only when a direct route needs it.
+		InsteadOf: sync.OnceValue(func() vcs.InsteadOf { return vcs.ReadInsteadOf(getenv) }),
 	}
 	if opts.candidates != "" {
 		for _, c := range strings.Split(opts.candidates, ",") {

@@ -37,8 +37,8 @@ type Config struct {
 	Client  *probe.Client
 	// ModCache is GOMODCACHE, consulted when GOPROXY=off.
 	ModCache string
-	// InsteadOf holds git's url.<base>.insteadOf rewrites.
-	InsteadOf vcs.InsteadOf
+	// InsteadOf returns git's url.<base>.insteadOf rewrites.
+	InsteadOf func() vcs.InsteadOf
 	// Progress, when set, is called as targets finish.
 	Progress func(done, total int)
 }

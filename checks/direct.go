@@ -42,7 +42,10 @@ func (r *runner) direct(ctx context.Context, m module.Version, need string) outc
 		o.detail = "repository uses " + root.VCS + ", which gopreflight does not probe"
 		return o
 	}
-	repo := r.cfg.InsteadOf.Rewrite(root.Repo)
+	repo := root.Repo
+	if r.cfg.InsteadOf != nil {
+		repo = r.cfg.InsteadOf().Rewrite(repo)
+	}
 	refsURL := strings.TrimSuffix(repo, "/") + "/info/refs?service=git-upload-pack"
 	res := r.send(ctx, goenv.Direct, probe.Request{Method: http.MethodGet, URL: refsURL, Want: cause.WantGitRefs, Role: report.RoleVCS, MaxBody: 32 << 20})
 	o.attempts = append(o.attempts, res.attempt)

@@ -136,11 +136,17 @@ type Phases struct {
 	TTFB    float64 `json:"ttfb"`
 }
 
-// Latency summarises request durations in milliseconds.
+// Latency summarises an endpoint's request durations in milliseconds.
 type Latency struct {
 	P50 float64 `json:"p50"`
 	P95 float64 `json:"p95"`
-	Max float64 `json:"max,omitempty"`
+	Max float64 `json:"max"`
+}
+
+// RankLatency summarises a proxy's request durations in milliseconds.
+type RankLatency struct {
+	P50 float64 `json:"p50"`
+	P95 float64 `json:"p95"`
 }
 
 // Finding is a conclusion a person reads first.
@@ -164,14 +170,14 @@ type Recommendation struct {
 
 // Rank is one proxy's row in the ranking.
 type Rank struct {
-	URL          string   `json:"url"`
-	Role         string   `json:"role"`
-	Rank         int      `json:"rank"`
-	Complete     bool     `json:"complete"`
-	Missing      []string `json:"missing"`
-	SuccessRatio float64  `json:"success_ratio"`
-	Latency      Latency  `json:"latency_ms"`
-	SumDBProxied bool     `json:"sumdb_proxied"`
+	URL          string      `json:"url"`
+	Role         string      `json:"role"`
+	Rank         int         `json:"rank"`
+	Complete     bool        `json:"complete"`
+	Missing      []string    `json:"missing"`
+	SuccessRatio float64     `json:"success_ratio"`
+	Latency      RankLatency `json:"latency_ms"`
+	SumDBProxied bool        `json:"sumdb_proxied"`
 }
 
 // Summary counts modules by status.

@@ -51,7 +51,8 @@ func Static(path, scheme string) (Root, bool) {
 		}
 	}
 	if m := vcsSuffix.FindStringSubmatch(path); m != nil {
-		return Root{Prefix: m[1] + "." + m[2], VCS: m[2], Repo: scheme + "://" + m[1] + "." + m[2]}, true
+		// As cmd/go: the repository URL drops the VCS suffix.
+		return Root{Prefix: m[1] + "." + m[2], VCS: m[2], Repo: scheme + "://" + m[1]}, true
 	}
 	return Root{}, false
 }
@@ -118,14 +119,30 @@ func ParseGoImport(body []byte, path string) (Root, error) {
 // InsteadOf holds git url.<base>.insteadOf rewrites.
 type InsteadOf map[string]string // from prefix -> base
 
-// ReadInsteadOf reads the rewrites from git config when git is installed.
-func ReadInsteadOf(env []string) InsteadOf {
+// gitEnv are the variables that decide which config files git reads.
+var gitEnv = []string{"PATH", "HOME", "XDG_CONFIG_HOME", "USERPROFILE", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG_NOSYSTEM", "GIT_CONFIG_COUNT"}
+
+// ReadInsteadOf reads the rewrites from git config, as git would see it
+// in the environment getenv describes, when git is installed.
+func ReadInsteadOf(getenv func(string) string) InsteadOf {
 	git, err := exec.LookPath("git")
 	if err != nil {
 		return nil
 	}
 	cmd := exec.Command(git, "config", "--get-regexp", `^url\..*\.insteadof$`)
-	cmd.Env = env
+	for _, k := range gitEnv {
+		if v := getenv(k); v != "" {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+	}
+	// GIT_CONFIG_COUNT carries KEY_n/VALUE_n pairs (git -c from a parent).
+	if n, err := strconv.Atoi(getenv("GIT_CONFIG_COUNT")); err == nil {
+		for i := 0; i < n && i < 100; i++ {
+			for _, k := range []string{"GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_"} {
+				cmd.Env = append(cmd.Env, fmt.Sprintf("%s%d=%s", k, i, getenv(fmt.Sprintf("%s%d", k, i))))
+			}
+		}
+	}
 	out, err := cmd.Output()
 	if err != nil {
 		return nil // exit 1: no such keys

@@ -1,0 +1,127 @@
+package report
+
+import (
+	"encoding/json"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/gopreflight/gopreflight/cause"
+)
+
+// keys lists the object keys of v at every depth, as "a.b[].c" paths.
+func keys(prefix string, v any, out map[string]bool) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, child := range x {
+			p := prefix + "." + k
+			out[p] = true
+			keys(p, child, out)
+		}
+	case []any:
+		for _, child := range x {
+			keys(prefix+"[]", child, out)
+		}
+	}
+}
+
+// TestJSONMatchesSpec: the report carries every field of the SPEC's JSON
+// example, at the same place, with nothing renamed.
+func TestJSONMatchesSpec(t *testing.T) {
+	data, err := os.ReadFile("testdata/spec-report.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec any
+	if err := json.Unmarshal(data, &spec); err != nil {
+		t.Fatal(err)
+	}
+	r := &Report{
+		Schema:    Schema,
+		Inputs:    []Input{{File: "go.mod"}},
+		Env:       map[string]string{"GOPROXY": "", "GONOPROXY": "", "GOPRIVATE": "", "GONOSUMDB": "", "GOSUMDB": "", "GOFLAGS": "", "GOINSECURE": "", "https_proxy": ""},
+		Modules:   []Module{{Attempts: []Attempt{{}}}},
+		Endpoints: []Endpoint{{TLS: &TLS{}, Addresses: []string{}}},
+		Findings:  []Finding{{Endpoints: []string{}, Modules: []string{}}},
+		Ranking:   []Rank{{Missing: []string{}}},
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got any
+	json.Unmarshal(b, &got)
+	want, have := map[string]bool{}, map[string]bool{}
+	keys("", spec, want)
+	keys("", got, have)
+	var missing []string
+	for k := range want {
+		if !have[k] {
+			missing = append(missing, k)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("report lacks SPEC fields: %s", strings.Join(missing, ", "))
+	}
+	if r.Schema != "gopreflight/v1" {
+		t.Errorf("schema %q", r.Schema)
+	}
+}
+
+func TestGateAndVerdict(t *testing.T) {
+	warn := Finding{Severity: SeverityWarning, Cause: cause.MirrorLag}
+	errF := Finding{Severity: SeverityError, Cause: cause.NotFound}
+	tests := []struct {
+		findings []Finding
+		failOn   string
+		passed   bool
+	}{
+		{nil, FailOnError, true},
+		{[]Finding{warn}, FailOnError, true},
+		{[]Finding{warn}, FailOnWarning, false},
+		{[]Finding{errF}, FailOnError, false},
+		{[]Finding{errF}, FailOnNever, true},
+		{[]Finding{{Severity: SeverityNotice}}, FailOnWarning, true},
+	}
+	for _, tt := range tests {
+		r := &Report{Findings: tt.findings}
+		if got := r.Gate(tt.failOn); got != tt.passed || r.Summary.Passed != got {
+			t.Errorf("Gate(%s) with %v = %v, want %v", tt.failOn, tt.findings, got, tt.passed)
+		}
+	}
+	r := &Report{Summary: Summary{Modules: 3, OK: 1, NotFound: 1, Unreachable: 1}}
+	if v := r.Verdict(); v != "2 of 3 needed module versions cannot be fetched (1 not_found, 1 unreachable)" {
+		t.Errorf("Verdict = %q", v)
+	}
+}
+
+func TestTextLeadsWithFindings(t *testing.T) {
+	r := &Report{
+		Modules:   []Module{{Path: "example.test/a", Version: "v1.0.0", Status: StatusOK}, {Path: "example.test/b\n::error::x", Version: "v1.0.0", Status: StatusNotFound, Cause: cause.NotFound}},
+		Endpoints: []Endpoint{{URL: "https://proxy.example", Role: RoleProxy}, {URL: "https://storage.example:8443", Role: RoleRedirect}},
+		Findings:  []Finding{{Severity: SeverityError, Cause: cause.NotFound, Title: "1 module version not found", Advice: "check go.mod"}},
+		Summary:   Summary{Modules: 2, OK: 1, NotFound: 1},
+	}
+	var b strings.Builder
+	if err := Text(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	fi, al, tb := strings.Index(out, "Findings"), strings.Index(out, "allow-list"), strings.Index(out, "MODULE")
+	if !(fi >= 0 && fi < al && al < tb) {
+		t.Errorf("order: findings %d, allow-list %d, table %d\n%s", fi, al, tb, out)
+	}
+	for _, want := range []string{"proxy.example:443", "storage.example:8443", "FAIL: 1 of 2"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Index(out, "example.test/b") > strings.Index(out, "example.test/a ") {
+		t.Error("failing modules should come first")
+	}
+	if strings.Contains(out, "b\n::error") {
+		t.Error("a newline from module text reached the output")
+	}
+}
