@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -111,6 +112,36 @@ exclude example.test/good v0.9.0
 		tr = runTool(t, e, dir)
 		if m := tr.module(t, "golang.org/toolchain", "v0.0.1-go1.99.2.linux-amd64"); m.Status != report.StatusNotFound || tr.code != 1 {
 			t.Errorf("missing toolchain: %s, exit %d", m.Status, tr.code)
+		}
+	})
+
+	t.Run("zip by HEAD, or a one-byte range where HEAD is refused", func(t *testing.T) {
+		p := goproxytest.New(t, fixtures...)
+		p.Handle(func(path string) bool { return strings.HasSuffix(path, ".zip") }, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodHead {
+				http.Error(w, "HEAD not allowed", http.StatusMethodNotAllowed)
+				return
+			}
+			if r.Header.Get("Range") != "bytes=0-0" {
+				t.Errorf("zip GET without a one-byte range: %q", r.Header.Get("Range"))
+			}
+			w.Header().Set("Content-Range", "bytes 0-0/100")
+			w.WriteHeader(http.StatusPartialContent)
+			w.Write([]byte("P"))
+		}))
+		dir := writeModule(t, map[string]string{"go.mod": "module example.test/app\n\ngo 1.21\n\nrequire example.test/good v1.0.0\n"})
+		tr := runTool(t, map[string]string{"GOPROXY": p.URL()}, dir)
+		if m := tr.module(t, "example.test/good", "v1.0.0"); m.Status != report.StatusOK {
+			t.Errorf("status %s (%s)", m.Status, m.Detail)
+		}
+		var methods []string
+		for _, r := range p.Requests() {
+			if strings.HasSuffix(r.Path, ".zip") {
+				methods = append(methods, r.Method)
+			}
+		}
+		if strings.Join(methods, ",") != "HEAD,GET" {
+			t.Errorf("zip requests %v, want HEAD then GET", methods)
 		}
 	})
 
