@@ -1,6 +1,9 @@
 package report
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Fail-on levels.
 const (
@@ -56,16 +59,5 @@ func (r *Report) failureCounts() string {
 			parts = append(parts, fmt.Sprintf("%d %s", n, st))
 		}
 	}
-	return join(parts, ", ")
-}
-
-func join(parts []string, sep string) string {
-	out := ""
-	for i, p := range parts {
-		if i > 0 {
-			out += sep
-		}
-		out += p
-	}
-	return out
+	return strings.Join(parts, ", ")
 }
