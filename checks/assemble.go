@@ -109,6 +109,9 @@ func endpointsReport(list []probe.Endpoint) []report.Endpoint {
 			Latency:  report.Latency{P50: ms(probe.Quantile(ep.Latencies, 0.5)), P95: ms(probe.Quantile(ep.Latencies, 0.95)), Max: ms(probe.Quantile(ep.Latencies, 1))},
 			Requests: ep.Requests, Failures: failures, Via: ep.Via,
 		}
+		if failures > 0 {
+			e.FailureCauses = ep.Failures
+		}
 		if e.Addresses == nil {
 			e.Addresses = []string{}
 		}
