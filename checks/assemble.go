@@ -43,6 +43,7 @@ func (res *Result) Report(toolVersion string, started time.Time, wss []*workspac
 	rep.Endpoints = endpointsReport(res.Config.Client.Endpoints.List())
 	rep.Summary = summarize(rep.Modules)
 	rep.Findings = findings(rep)
+	res.rankReport(rep)
 	rep.DurationMS = time.Since(started).Milliseconds()
 	return rep
 }
