@@ -156,24 +156,14 @@ func sampleTargets(ts []*plan.Target, out []outcome) ([]int, bool) {
 	return pick, true
 }
 
-// measureProxy fills p.mods. It first asks whether p proxies the checksum
-// database: that answer doubles as the reachability check, so a dead
-// proxy costs one request, not one per module.
+// measureProxy fills p.mods. A GOPROXY entry's answers from resolution
+// count first (they hold even when the deadline cuts measuring short).
+// Then it asks whether p proxies the checksum database: that answer
+// doubles as the reachability check, so a dead proxy costs one request,
+// not one per module.
 func (r *runner) measureProxy(ctx context.Context, m *measurement, p *proxyRun, out []outcome) {
 	p.mods = make([]pairResult, len(m.sample))
-	sup := r.cfg.Client.Do(ctx, probe.Request{Method: http.MethodGet, URL: p.url + "/sumdb/" + r.sumdbName() + "/supported", Want: cause.WantSumDB, Role: p.role})
-	if ctx.Err() != nil {
-		return
-	}
-	p.sumdb = sup.OK() && sup.StatusCode == http.StatusOK
-	if sup.StatusCode == 0 && !sup.OK() {
-		p.down = sup.Cause
-		for i := range p.mods {
-			p.mods[i] = pairResult{measured: true, cause: sup.Cause}
-		}
-		return
-	}
-	var wg sync.WaitGroup
+	var ask []int
 	for k, i := range m.sample {
 		if p.role == report.RoleProxy {
 			if pr, ok := fromResolution(p.url, out[i]); ok {
@@ -181,10 +171,26 @@ func (r *runner) measureProxy(ctx context.Context, m *measurement, p *proxyRun, 
 				continue
 			}
 		}
+		ask = append(ask, k)
+	}
+	sup := r.cfg.Client.Do(ctx, probe.Request{Method: http.MethodGet, URL: p.url + "/sumdb/" + r.sumdbName() + "/supported", Want: cause.WantSumDB, Role: p.role})
+	if ctx.Err() != nil {
+		return
+	}
+	p.sumdb = sup.OK() && sup.StatusCode == http.StatusOK
+	if sup.StatusCode == 0 && !sup.OK() {
+		p.down = sup.Cause
+		for _, k := range ask {
+			p.mods[k] = pairResult{measured: true, cause: sup.Cause}
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for _, k := range ask {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p.mods[k] = r.measurePair(ctx, p, r.plan.Targets[i])
+			p.mods[k] = r.measurePair(ctx, p, r.plan.Targets[m.sample[k]])
 		}()
 	}
 	wg.Wait()

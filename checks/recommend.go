@@ -94,8 +94,6 @@ func (res *Result) recommend(rk []*ranked) (report.Recommendation, []report.Find
 		return report.Recommendation{Reason: "no module of this build is fetched through GOPROXY: nothing to rank"}, nil
 	case len(m.proxies) == 0:
 		return report.Recommendation{Reason: "GOPROXY names no proxy URL and no --candidates were given: nothing to rank"}, nil
-	case m.expired:
-		return report.Recommendation{Reason: "the run's deadline was reached before every proxy was measured; raise --timeout for a recommendation"}, nil
 	}
 
 	// The original list's direct, and the separator before it.
@@ -129,6 +127,9 @@ func (res *Result) recommend(rk []*ranked) (report.Recommendation, []report.Find
 		var ok bool
 		var uncovered []string
 		chain, uncovered, ok = res.cover(rk, hasDirect)
+		if !ok && m.expired {
+			return report.Recommendation{Reason: "the run's deadline was reached before the proxies were measured; raise --timeout for a recommendation"}, nil
+		}
 		if !ok {
 			detail := "Each needed version was asked of every proxy (and direct where GOPROXY has it); these were served by none: " + strings.Join(uncovered, ", ") + "."
 			f := report.Finding{
@@ -191,6 +192,9 @@ func (res *Result) recommend(rk []*ranked) (report.Recommendation, []report.Find
 	}
 	if len(files) > 0 {
 		reasons = append(reasons, "file:// entries kept first as given (not measured)")
+	}
+	if m.expired {
+		reasons = append(reasons, "the run's deadline cut the measurement short: a proxy not measured in full counts as incomplete")
 	}
 	if m.sampled {
 		reasons = append(reasons, fmt.Sprintf("measured on a deterministic sample of %d module versions", len(m.sample)))
