@@ -2,12 +2,16 @@ package checks
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/mod/module"
 
 	"github.com/gopreflight/gopreflight/cause"
 	"github.com/gopreflight/gopreflight/goenv"
@@ -116,6 +120,11 @@ func TestRanking(t *testing.T) {
 	onlyA := goproxytest.New(t, every[:3]...)
 	onlyA.SetLatency(40 * time.Millisecond)
 	onlyB := goproxytest.New(t, every[3:]...)
+	// staleLatest has every version, but its @latest is an old cache.
+	staleLatest := goproxytest.New(t, every...)
+	staleLatest.Handle(func(p string) bool { return strings.HasSuffix(p, "/a/@latest") }, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"Version":"v1.1.0","Time":"2024-01-02T03:04:05Z"}`))
+	}))
 	closed := "http://" + faultserver.ClosedPort(t)
 	defaultDB := sumdbtest.New(t, goenv.DefaultGOSUMDB)
 	mid.ProxySumDB(defaultDB)
@@ -161,6 +170,18 @@ func TestRanking(t *testing.T) {
 			},
 			goproxy: fast.URL() + "|" + onlyA.URL() + "|" + slow.URL(),
 			lags:    []lag{{fast.URL(), report.SeverityWarning, []string{"example.test/a@v1.2.0", "example.test/a@v1.3.0"}}},
+		},
+		{
+			name:       "a stale @latest is lag even when the version is there",
+			env:        map[string]string{"GOPROXY": staleLatest.URL()},
+			candidates: []string{mid.URL()},
+			mods:       []string{"example.test/a@v1.2.0"},
+			ranking: []row{
+				{staleLatest.URL(), "proxy", true, nil, false},
+				{mid.URL(), "candidate", true, nil, true},
+			},
+			goproxy: staleLatest.URL() + "|" + mid.URL(),
+			lags:    []lag{{staleLatest.URL(), report.SeverityWarning, []string{"example.test/a@v1.3.0"}}},
 		},
 		{
 			name:       "no single proxy complete: chained fastest first so 404s fall through",
@@ -285,4 +306,49 @@ func firstComplete(rows []row) string {
 		}
 	}
 	return ""
+}
+
+// TestSampleTargets: a large graph is sampled deterministically, never
+// below 50, with every failing version in; direct and skipped targets are
+// never sampled.
+func TestSampleTargets(t *testing.T) {
+	for _, tt := range []struct{ n, failing int }{{10, 0}, {100, 3}, {250, 0}, {250, 7}, {400, 150}} {
+		ts := make([]*plan.Target, tt.n+2)
+		out := make([]outcome, tt.n+2)
+		failing := 0
+		for i := range ts {
+			ts[i] = &plan.Target{Module: module.Version{Path: fmt.Sprintf("example.test/m%d", i), Version: "v1.0.0"}}
+			out[i].status = report.StatusOK
+			if i < tt.n && failing < tt.failing && i%2 == 1 {
+				out[i].status = report.StatusNotFound
+				failing++
+			}
+		}
+		ts[tt.n].Direct = true
+		ts[tt.n+1].Skip = "local replace"
+		got, sampled := sampleTargets(ts, out)
+		again, _ := sampleTargets(ts, out)
+		if !slices.Equal(got, again) {
+			t.Errorf("n=%d: sample not deterministic", tt.n)
+		}
+		if sampled != (tt.n > sampleMax) {
+			t.Errorf("n=%d: sampled=%v", tt.n, sampled)
+		}
+		want := min(tt.n, max(sampleMax, failing))
+		if len(got) != want || len(got) < min(tt.n, 50) {
+			t.Errorf("n=%d failing=%d: sample of %d, want %d", tt.n, tt.failing, len(got), want)
+		}
+		in := map[int]bool{}
+		for _, i := range got {
+			in[i] = true
+		}
+		for i := range ts {
+			if (ts[i].Direct || ts[i].Skip != "") && in[i] {
+				t.Errorf("n=%d: sampled %s, which is not fetched through GOPROXY", tt.n, ts[i].ID())
+			}
+			if out[i].status != report.StatusOK && !in[i] {
+				t.Errorf("n=%d: failing %s left out of the sample", tt.n, ts[i].ID())
+			}
+		}
+	}
 }
