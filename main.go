@@ -186,6 +186,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if opts.candidates != "" {
 		for _, c := range strings.Split(opts.candidates, ",") {
 			if c = strings.TrimSpace(c); c != "" {
+				// A candidate is one proxy URL, validated as GOPROXY is.
+				l, err := goenv.ParseProxyList(c)
+				if err == nil && (len(l) != 1 || l[0].URL == goenv.Direct || l[0].URL == goenv.Off || strings.HasPrefix(l[0].URL, "file:")) {
+					err = fmt.Errorf("%q is not an http(s) proxy URL", goenv.Redact(c))
+				}
+				if err != nil {
+					return fail(fmt.Errorf("--candidates: %w", err))
+				}
 				cfg.Candidates = append(cfg.Candidates, c)
 			}
 		}

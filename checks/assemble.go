@@ -43,6 +43,7 @@ func (res *Result) Report(toolVersion string, started time.Time, wss []*workspac
 	rep.Endpoints = endpointsReport(res.Config.Client.Endpoints.List())
 	rep.Summary = summarize(rep.Modules)
 	rep.Findings = findings(rep)
+	res.rankReport(rep)
 	rep.DurationMS = time.Since(started).Milliseconds()
 	return rep
 }
@@ -108,6 +109,9 @@ func endpointsReport(list []probe.Endpoint) []report.Endpoint {
 			Phases:   report.Phases{DNS: ms(ep.DNS), Connect: ms(ep.Connect), TLS: ms(ep.TLSTime), TTFB: ms(ep.TTFB)},
 			Latency:  report.Latency{P50: ms(probe.Quantile(ep.Latencies, 0.5)), P95: ms(probe.Quantile(ep.Latencies, 0.95)), Max: ms(probe.Quantile(ep.Latencies, 1))},
 			Requests: ep.Requests, Failures: failures, Via: ep.Via,
+		}
+		if failures > 0 {
+			e.FailureCauses = ep.Failures
 		}
 		if e.Addresses == nil {
 			e.Addresses = []string{}

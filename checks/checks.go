@@ -64,7 +64,8 @@ func Run(ctx context.Context, cfg Config, p *plan.Plan) *Result {
 	r := &runner{cfg: cfg, plan: p, out: make([]outcome, len(p.Targets))}
 	r.registerEndpoints()
 	r.resolveAll(ctx)
-	return &Result{Plan: p, Outcomes: r.snapshot(), Config: cfg}
+	out := r.snapshot()
+	return &Result{Plan: p, Outcomes: out, Config: cfg, measured: r.measure(ctx, out)}
 }
 
 type runner struct {
@@ -80,6 +81,8 @@ type Result struct {
 	Plan     *plan.Plan
 	Outcomes []outcome
 	Config   Config
+	// measured holds the proxies' figures for ranking.
+	measured *measurement
 }
 
 func (r *runner) registerEndpoints() {

@@ -11,8 +11,9 @@ import (
 type Renderer func(w io.Writer, r *Report) error
 
 var renderers = map[string]Renderer{
-	"text": Text,
-	"json": JSON,
+	"text":       Text,
+	"json":       JSON,
+	"prometheus": Prometheus,
 }
 
 // Formats lists the formats, sorted.

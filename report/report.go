@@ -115,6 +115,8 @@ type Endpoint struct {
 	Latency   Latency    `json:"latency_ms"`
 	Requests  int        `json:"requests"`
 	Failures  int        `json:"failures"`
+	// FailureCauses splits Failures by cause.
+	FailureCauses map[cause.Code]int `json:"failure_causes,omitempty"`
 	// Via names the forward proxy the endpoint was reached through.
 	Via string `json:"via,omitempty"`
 }

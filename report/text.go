@@ -58,8 +58,11 @@ func Text(w io.Writer, r *Report) error {
 		tw.Flush()
 		b.printf("\n")
 	}
+	rankingText(b, r)
 	if r.Recommendation.GOPROXY != "" {
 		b.printf("Recommended: GOPROXY=%s (%s)\n", oneLine(r.Recommendation.GOPROXY), oneLine(r.Recommendation.Reason))
+	} else if len(r.Ranking) > 0 && r.Recommendation.Reason != "" {
+		b.printf("No GOPROXY recommended: %s\n", oneLine(r.Recommendation.Reason))
 	}
 	mark := "PASS"
 	if !r.Summary.Passed {
@@ -67,6 +70,37 @@ func Text(w io.Writer, r *Report) error {
 	}
 	b.printf("%s: %s in %dms\n", mark, r.Verdict(), r.DurationMS)
 	return b.err
+}
+
+// rankingText writes the proxy ranking and names the winner and why.
+func rankingText(b *errWriter, r *Report) {
+	if len(r.Ranking) == 0 {
+		return
+	}
+	tw := tabwriter.NewWriter(b, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "RANK\tPROXY\tROLE\tCOMPLETE\tMISSING\tSUCCESS\tP50\tP95\tSUMDB\n")
+	for _, k := range r.Ranking {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%.0f%%\t%.0fms\t%.0fms\t%s\n", k.Rank, oneLine(k.URL), k.Role, yesNo(k.Complete), len(k.Missing), k.SuccessRatio*100, k.Latency.P50, k.Latency.P95, yesNo(k.SumDBProxied))
+	}
+	tw.Flush()
+	if w := r.FastestProxy(); w != "" {
+		for _, k := range r.Ranking {
+			if k.URL == w {
+				b.printf("Fastest complete proxy: %s (%s, every needed version, p50 %.0fms)\n", oneLine(w), k.Role, k.Latency.P50)
+				break
+			}
+		}
+	} else {
+		b.printf("No proxy has every needed version.\n")
+	}
+	b.printf("\n")
+}
+
+func yesNo(v bool) string {
+	if v {
+		return "yes"
+	}
+	return "no"
 }
 
 // AllowList returns the host:port of every endpoint the build contacts,

@@ -1,0 +1,505 @@
+package checks
+
+import (
+	"context"
+	"encoding/json"
+	"hash/fnv"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/mod/module"
+	"golang.org/x/mod/semver"
+
+	"github.com/gopreflight/gopreflight/cause"
+	"github.com/gopreflight/gopreflight/goenv"
+	"github.com/gopreflight/gopreflight/plan"
+	"github.com/gopreflight/gopreflight/probe"
+	"github.com/gopreflight/gopreflight/report"
+)
+
+// Bounds of the measurement, so that ranking stays a small share of a run.
+const (
+	// sampleMax is how many module versions each proxy is measured on. A
+	// larger graph is sampled deterministically, failing versions always
+	// in; it never drops below 50 as the SPEC asks.
+	sampleMax = 100
+	// freshPaths is how many module paths have their @v/list and @latest
+	// compared across proxies.
+	freshPaths = 20
+	// lagConfirmMax is how many versions per path and proxy a lag claim
+	// is confirmed for (newest first), one .info request each.
+	lagConfirmMax = 5
+)
+
+// measurement is what measuring every proxy on the same module set showed.
+type measurement struct {
+	sample  []int // indexes into plan.Targets
+	sampled bool  // the graph was larger than sampleMax
+	proxies []*proxyRun
+	// expired: the run's deadline cut the measurement short.
+	expired bool
+}
+
+// proxyRun is one proxy's figures.
+type proxyRun struct {
+	url  string // as configured; redact before reporting
+	role string
+	pos  int          // order given: GOPROXY entries, then candidates
+	mods []pairResult // parallel to measurement.sample
+	// sumdb: <url>/sumdb/<name>/supported answered 200.
+	sumdb bool
+	// down is the cause when the proxy could not be reached at all.
+	down cause.Code
+	// lag holds versions other proxies have and this one confirmed lacks.
+	lag []lagged
+}
+
+// pairResult is one proxy's answer for one sampled target.
+type pairResult struct {
+	measured bool
+	cause    cause.Code
+	// durs are the durations of requests that got an HTTP answer.
+	durs []time.Duration
+}
+
+// lagged is a version a proxy lacks, with the proxies that have it.
+type lagged struct {
+	id     string // path@version
+	others []string
+	latest bool   // it is another proxy's @latest
+	stale  string // this proxy's older @latest, when it has the version
+}
+
+// measure ranks every GOPROXY proxy entry and every candidate on the same
+// module set. It never changes a module's verdict: those come from
+// GOPROXY as configured. GOPROXY entries reuse what resolution already
+// asked them; the rest is asked now through the same client, within ctx.
+func (r *runner) measure(ctx context.Context, out []outcome) *measurement {
+	m := &measurement{}
+	m.sample, m.sampled = sampleTargets(r.plan.Targets, out)
+	seen := map[string]bool{}
+	add := func(u, role string) {
+		u = strings.TrimSuffix(u, "/")
+		if seen[u] {
+			return
+		}
+		seen[u] = true
+		m.proxies = append(m.proxies, &proxyRun{url: u, role: role, pos: len(m.proxies)})
+	}
+	for _, e := range r.cfg.Proxies {
+		if isHTTPURL(e.URL) {
+			add(e.URL, report.RoleProxy)
+		}
+	}
+	for _, c := range r.cfg.Candidates {
+		// The command line has validated candidates; normalise as GOPROXY
+		// does (a bare host means https://).
+		if list, err := goenv.ParseProxyList(c); err == nil && len(list) == 1 && isHTTPURL(list[0].URL) {
+			r.cfg.Client.Endpoints.Register(list[0].URL, report.RoleCandidate)
+			add(list[0].URL, report.RoleCandidate)
+		}
+	}
+	if len(m.sample) == 0 || len(m.proxies) == 0 {
+		return m
+	}
+	var wg sync.WaitGroup
+	for _, p := range m.proxies {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.measureProxy(ctx, m, p, out)
+		}()
+	}
+	wg.Wait()
+	r.freshness(ctx, m)
+	m.expired = ctx.Err() != nil
+	return m
+}
+
+func isHTTPURL(s string) bool {
+	return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
+}
+
+// sampleTargets picks the targets fetched through GOPROXY: all of them, or
+// for a large graph a deterministic sample that holds every failing one.
+func sampleTargets(ts []*plan.Target, out []outcome) ([]int, bool) {
+	var all []int
+	for i, t := range ts {
+		if t.Skip == "" && !t.Direct {
+			all = append(all, i)
+		}
+	}
+	if len(all) <= sampleMax {
+		return all, false
+	}
+	key := func(i int) uint64 {
+		h := fnv.New64a()
+		h.Write([]byte(ts[i].ID()))
+		return h.Sum64()
+	}
+	sort.SliceStable(all, func(a, b int) bool {
+		fa, fb := out[all[a]].status != report.StatusOK, out[all[b]].status != report.StatusOK
+		if fa != fb {
+			return fa
+		}
+		return key(all[a]) < key(all[b])
+	})
+	n := sampleMax
+	for n < len(all) && out[all[n]].status != report.StatusOK {
+		n++ // every failing version stays in
+	}
+	pick := all[:n]
+	sort.Ints(pick)
+	return pick, true
+}
+
+// measureProxy fills p.mods. A GOPROXY entry's answers from resolution
+// count first (they hold even when the deadline cuts measuring short).
+// Then it asks whether p proxies the checksum database: that answer
+// doubles as the reachability check, so a dead proxy costs one request,
+// not one per module.
+func (r *runner) measureProxy(ctx context.Context, m *measurement, p *proxyRun, out []outcome) {
+	p.mods = make([]pairResult, len(m.sample))
+	var ask []int
+	for k, i := range m.sample {
+		if p.role == report.RoleProxy {
+			if pr, ok := fromResolution(p.url, out[i]); ok {
+				p.mods[k] = pr
+				continue
+			}
+		}
+		ask = append(ask, k)
+	}
+	sup := r.cfg.Client.Do(ctx, probe.Request{Method: http.MethodGet, URL: p.url + "/sumdb/" + r.sumdbName() + "/supported", Want: cause.WantSumDB, Role: p.role})
+	if ctx.Err() != nil {
+		return
+	}
+	p.sumdb = sup.OK() && sup.StatusCode == http.StatusOK
+	if sup.StatusCode == 0 && !sup.OK() {
+		p.down = sup.Cause
+		for _, k := range ask {
+			p.mods[k] = pairResult{measured: true, cause: sup.Cause}
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for _, k := range ask {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.mods[k] = r.measurePair(ctx, p, r.plan.Targets[m.sample[k]])
+		}()
+	}
+	wg.Wait()
+}
+
+// sumdbName is the checksum database a proxy is asked about: GOSUMDB's,
+// or the default database's when GOSUMDB is off or unusable.
+func (r *runner) sumdbName() string {
+	if db, err := goenv.ParseSumDB(r.cfg.Env.GOSUMDB); err == nil && !db.Off {
+		return db.Name
+	}
+	db, _ := goenv.ParseSumDB(goenv.DefaultGOSUMDB)
+	return db.Name
+}
+
+// fromResolution reads a GOPROXY entry's answer for a target out of the
+// resolution's attempts, when the walk reached that entry.
+func fromResolution(base string, o outcome) (pairResult, bool) {
+	src := goenv.Redact(base)
+	pr := pairResult{measured: true, cause: cause.OK}
+	n := 0
+	for _, a := range o.attempts {
+		if a.Source != src {
+			continue
+		}
+		n++
+		if a.StatusCode > 0 {
+			pr.durs = append(pr.durs, time.Duration(a.DurationMS)*time.Millisecond)
+		}
+		if pr.cause == cause.OK && a.Cause != cause.OK {
+			pr.cause = a.Cause
+		}
+	}
+	if n == 0 || pr.cause == cause.Timeout {
+		return pairResult{}, false // not asked, or cut short: measure it
+	}
+	if pr.cause == cause.OK && o.via == src && o.cause == cause.ChecksumMismatch {
+		pr.cause = cause.ChecksumMismatch
+	}
+	return pr, true
+}
+
+// measurePair asks one proxy for one target with the requests a build
+// makes: the .mod (checked against go.sum) and, when the build needs it,
+// a HEAD of the zip. A query version is resolved through .info instead.
+func (r *runner) measurePair(ctx context.Context, p *proxyRun, t *plan.Target) pairResult {
+	pr := pairResult{cause: cause.OK}
+	do := func(req probe.Request) probe.Result {
+		res := r.cfg.Client.Do(ctx, req)
+		if res.StatusCode > 0 {
+			pr.durs = append(pr.durs, res.Duration)
+		}
+		return res
+	}
+	m := t.Module
+	if module.CanonicalVersion(m.Version) != m.Version {
+		u, err := versionURL(p.url, m, "info")
+		if err != nil {
+			return pairResult{measured: true, cause: cause.NotFound}
+		}
+		pr.cause = do(probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantInfo, Role: p.role}).Cause
+		pr.measured = ctx.Err() == nil
+		return pr
+	}
+	u, err := versionURL(p.url, m, "mod")
+	if err != nil {
+		return pairResult{measured: true, cause: cause.NotFound}
+	}
+	res := do(probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantMod, Role: p.role, MaxBody: 16 << 20})
+	pr.cause = res.Cause
+	if res.OK() {
+		if c, _ := checkMod(res.Body, t); c != cause.OK {
+			pr.cause = c
+		} else if t.ModSum != nil && modHash(res.Body) != t.ModSum.Hash {
+			pr.cause = cause.ChecksumMismatch
+		}
+	}
+	if pr.cause == cause.OK && t.Need == plan.NeedZip && r.cfg.Depth != DepthMod {
+		zu, _ := versionURL(p.url, m, "zip")
+		z := do(probe.Request{Method: http.MethodHead, URL: zu, Want: cause.WantZip, Role: p.role})
+		if z.StatusCode == http.StatusMethodNotAllowed || z.StatusCode == http.StatusNotImplemented {
+			z = do(probe.Request{Method: http.MethodGet, URL: zu, Want: cause.WantZip, Role: p.role, Range: true})
+		}
+		pr.cause = z.Cause
+	}
+	pr.measured = ctx.Err() == nil
+	return pr
+}
+
+// figures condenses a proxy's pair results.
+type figures struct {
+	ok, measured int
+	missing      []string
+	answered     bool // some module answer was a protocol answer (ok or 404/410)
+	durs         []time.Duration
+}
+
+func (m *measurement) figures(p *proxyRun, ts []*plan.Target) figures {
+	var f figures
+	f.missing = []string{}
+	for k, pr := range p.mods {
+		if !pr.measured {
+			continue
+		}
+		f.measured++
+		f.durs = append(f.durs, pr.durs...)
+		switch pr.cause {
+		case cause.OK:
+			f.ok++
+			f.answered = true
+		case cause.NotFound:
+			f.missing = append(f.missing, ts[m.sample[k]].ID())
+			f.answered = true
+		}
+	}
+	return f
+}
+
+func (f figures) complete(n int) bool { return f.measured == n && f.ok == n }
+
+// serves reports whether p served sampled target k.
+func (p *proxyRun) serves(k int) bool {
+	return k < len(p.mods) && p.mods[k].measured && p.mods[k].cause == cause.OK
+}
+
+// freshness compares @v/list and @latest across the reachable proxies for
+// a sample of module paths. A version some proxy lists that another lacks
+// is a lag claim only once that proxy answers 404/410 for its .info: lists
+// are often partial (a proxy lists what it has cached), and a version the
+// proxy serves is never called missing.
+func (r *runner) freshness(ctx context.Context, m *measurement) {
+	var live []*proxyRun
+	for _, p := range m.proxies {
+		if m.figures(p, r.plan.Targets).answered {
+			live = append(live, p)
+		}
+	}
+	if len(live) < 2 {
+		return // nothing to compare with
+	}
+	type pathRef struct {
+		path string
+		ks   []int    // sample positions with this path
+		vs   []string // their versions
+	}
+	byPath := map[string]*pathRef{}
+	var paths []*pathRef
+	for k, i := range m.sample {
+		t := r.plan.Targets[i]
+		if t.Toolchain {
+			continue
+		}
+		pr := byPath[t.Module.Path]
+		if pr == nil {
+			pr = &pathRef{path: t.Module.Path}
+			byPath[t.Module.Path] = pr
+			paths = append(paths, pr)
+		}
+		pr.ks = append(pr.ks, k)
+		pr.vs = append(pr.vs, t.Module.Version)
+	}
+	if len(paths) > freshPaths {
+		paths = paths[:freshPaths]
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, pr := range paths {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			found := r.comparePath(ctx, pr.path, pr.ks, pr.vs, live)
+			mu.Lock()
+			for p, l := range found {
+				p.lag = append(p.lag, l...)
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	for _, p := range live {
+		sort.Slice(p.lag, func(i, j int) bool { return p.lag[i].id < p.lag[j].id })
+	}
+}
+
+// listing is what one proxy says of one module path.
+type listing struct {
+	ok       bool // the list answered (a 404 is an empty list)
+	versions map[string]bool
+	latest   string
+}
+
+// comparePath finds, for one module path, the versions each live proxy
+// lacks. ks and vs are the sampled positions and versions of the path.
+func (r *runner) comparePath(ctx context.Context, path string, ks []int, vs []string, live []*proxyRun) map[*proxyRun][]lagged {
+	esc, err := module.EscapePath(path)
+	if err != nil {
+		return nil
+	}
+	lists := make([]listing, len(live))
+	var wg sync.WaitGroup
+	for i, p := range live {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lists[i] = r.listing(ctx, p, esc)
+		}()
+	}
+	wg.Wait()
+	// have: version -> proxies that list it (or give it as @latest).
+	have := map[string][]string{}
+	newest := ""
+	for i, l := range lists {
+		for v := range l.versions {
+			have[v] = append(have[v], goenv.Redact(live[i].url))
+		}
+		if l.latest != "" && semver.Compare(l.latest, newest) > 0 {
+			newest = l.latest
+		}
+	}
+	found := map[*proxyRun][]lagged{}
+	for i, p := range live {
+		if !lists[i].ok || len(lists[i].versions) == 0 {
+			// Unknown, or a proxy that does not carry the module at all
+			// (a private or partial mirror): not stale. A needed version
+			// it lacks shows in the ranking's missing.
+			continue
+		}
+		served := map[string]bool{}
+		for j, k := range ks {
+			if p.serves(k) {
+				served[vs[j]] = true
+			}
+		}
+		var claims []string
+		for v := range have {
+			if !lists[i].versions[v] && !served[v] {
+				claims = append(claims, v)
+			}
+		}
+		if l := lists[i].latest; l != "" && semver.Compare(l, newest) < 0 && lists[i].versions[newest] && !served[newest] {
+			// It has the newest version but @latest still answers an
+			// older one: a stale @latest cache.
+			found[p] = append(found[p], lagged{id: path + "@" + newest, others: latestOf(lists, live, newest), latest: true, stale: l})
+		}
+		sort.Slice(claims, func(a, b int) bool { return semver.Compare(claims[a], claims[b]) > 0 })
+		if len(claims) > lagConfirmMax {
+			claims = claims[:lagConfirmMax]
+		}
+		for _, v := range claims {
+			u, err := versionURL(p.url, module.Version{Path: path, Version: v}, "info")
+			if err != nil {
+				continue
+			}
+			res := r.cfg.Client.Do(ctx, probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantInfo, Role: p.role})
+			if res.Cause == cause.NotFound {
+				others := append([]string(nil), have[v]...)
+				sort.Strings(others)
+				found[p] = append(found[p], lagged{id: path + "@" + v, others: others, latest: v == newest})
+			}
+		}
+	}
+	return found
+}
+
+// latestOf names the proxies whose @latest is v.
+func latestOf(lists []listing, live []*proxyRun, v string) []string {
+	var out []string
+	for i, l := range lists {
+		if l.latest == v {
+			out = append(out, goenv.Redact(live[i].url))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// listing asks a proxy for a path's @v/list and @latest.
+func (r *runner) listing(ctx context.Context, p *proxyRun, esc string) listing {
+	base := p.url + "/" + esc
+	var list, latest probe.Result
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		list = r.cfg.Client.Do(ctx, probe.Request{Method: http.MethodGet, URL: base + "/@v/list", Want: cause.WantList, Role: p.role, MaxBody: 1 << 20})
+	}()
+	go func() {
+		defer wg.Done()
+		latest = r.cfg.Client.Do(ctx, probe.Request{Method: http.MethodGet, URL: base + "/@latest", Want: cause.WantInfo, Role: p.role})
+	}()
+	wg.Wait()
+	l := listing{versions: map[string]bool{}}
+	switch list.Cause {
+	case cause.OK:
+		l.ok = true
+		for _, line := range strings.Split(string(list.Body), "\n") {
+			if f := strings.Fields(line); len(f) > 0 && semver.IsValid(f[0]) {
+				l.versions[f[0]] = true
+			}
+		}
+	case cause.NotFound:
+		l.ok = true
+	}
+	if latest.OK() {
+		var info struct{ Version string }
+		if json.Unmarshal(latest.Body, &info) == nil && semver.IsValid(info.Version) {
+			l.latest = info.Version
+			l.versions[info.Version] = true
+		}
+	}
+	return l
+}
