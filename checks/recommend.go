@@ -46,7 +46,7 @@ func (res *Result) ranking() []*ranked {
 		case f.complete(n):
 			k.class = classComplete
 		}
-		lat := report.Latency{P50: ms(probe.Quantile(f.durs, 0.5)), P95: ms(probe.Quantile(f.durs, 0.95))}
+		lat := report.RankLatency{P50: ms(probe.Quantile(f.durs, 0.5)), P95: ms(probe.Quantile(f.durs, 0.95))}
 		k.p50 = lat.P50
 		ratio := 0.0
 		if n > 0 {
