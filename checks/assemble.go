@@ -40,8 +40,13 @@ func (res *Result) Report(toolVersion string, started time.Time, wss []*workspac
 	for i, t := range res.Plan.Targets {
 		rep.Modules = append(rep.Modules, moduleReport(t, res.Outcomes[i]))
 	}
-	rep.Endpoints = endpointsReport(res.Config.Client.Endpoints.List())
 	rep.Summary = summarize(rep.Modules)
+	rep.Endpoints = endpointsReport(res.Config.Client.Endpoints.List())
+	if rep.Summary.Modules == rep.Summary.Skipped {
+		// The build contacts nothing (vendor mode, all replaced or
+		// ignored): no host belongs on its allow-list.
+		rep.Endpoints = []report.Endpoint{}
+	}
 	rep.Findings = findings(rep)
 	res.rankReport(rep)
 	rep.DurationMS = time.Since(started).Milliseconds()

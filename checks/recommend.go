@@ -324,6 +324,11 @@ func (res *Result) lagFindings(rk []*ranked) []report.Finding {
 // findings.
 func (res *Result) rankReport(rep *report.Report) {
 	rk := res.ranking()
+	if m := res.measured; m == nil || len(m.sample) == 0 {
+		// Nothing was fetched through GOPROXY (vendor mode, all skipped or
+		// direct): rows would claim measurements that were never made.
+		rk = nil
+	}
 	for _, k := range rk {
 		rep.Ranking = append(rep.Ranking, k.row)
 	}

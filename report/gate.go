@@ -36,6 +36,14 @@ func (r *Report) Verdict() string {
 		return "nothing to fetch: no module requirements"
 	}
 	failed := s.NotFound + s.Unreachable + s.ChecksumMismatch + s.MissingSum + s.Timeout
+	if need == 0 {
+		for _, in := range r.Inputs {
+			if in.Vendored {
+				return fmt.Sprintf("vendor mode: the build downloads nothing (%d module versions skipped); give --depth to check the routes anyway", s.Skipped)
+			}
+		}
+		return fmt.Sprintf("nothing to fetch: all %d module versions skipped", s.Skipped)
+	}
 	if failed == 0 {
 		msg := fmt.Sprintf("all %d needed module versions can be fetched", need)
 		if s.Skipped > 0 {
