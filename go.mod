@@ -5,6 +5,7 @@ go 1.23.0
 require (
 	github.com/hashicorp/go-retryablehttp v0.7.8
 	github.com/miekg/dns v1.1.62
+	golang.org/x/crypto/x509roots/fallback v0.0.0-20240904212608-c9da6b9a4008
 	golang.org/x/mod v0.24.0
 	golang.org/x/net v0.38.0
 )

@@ -63,8 +63,11 @@ func Run(ctx context.Context, cfg Config, p *plan.Plan) *Result {
 	defer cancel()
 	r := &runner{cfg: cfg, plan: p, out: make([]outcome, len(p.Targets))}
 	r.registerEndpoints()
+	r.startDiagnosis(ctx)
 	r.resolveAll(ctx)
-	return &Result{Plan: p, Outcomes: r.snapshot(), Config: cfg}
+	res := &Result{Plan: p, Outcomes: r.snapshot(), Config: cfg}
+	res.Versions = r.finishDiagnosis(ctx, res.Outcomes)
+	return res
 }
 
 type runner struct {
@@ -80,6 +83,9 @@ type Result struct {
 	Plan     *plan.Plan
 	Outcomes []outcome
 	Config   Config
+	// Versions lists, per module version not found on its proxy
+	// ("path@version"), the versions that proxy has (its @v/list).
+	Versions map[string][]string
 }
 
 func (r *runner) registerEndpoints() {
