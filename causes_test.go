@@ -322,9 +322,11 @@ func TestCauses(t *testing.T) {
 			setup: func(t *testing.T) (map[string]string, []string) {
 				return map[string]string{"GOPROXY": "https://proxy.example", "HTTPS_PROXY": "http://" + faultserver.ClosedPort(t)}, nil
 			},
-			want:      map[string]cause.Code{goodMod: cause.ProxyUnreachable},
-			endpoints: func() map[string]cause.Code { return map[string]cause.Code{"https://proxy.example": cause.ProxyUnreachable} },
-			code:      1,
+			want: map[string]cause.Code{goodMod: cause.ProxyUnreachable},
+			endpoints: func() map[string]cause.Code {
+				return map[string]cause.Code{"https://proxy.example": cause.ProxyUnreachable}
+			},
+			code: 1,
 		},
 		{
 			name: "proxy_auth_required: 407 to CONNECT",
@@ -332,10 +334,12 @@ func TestCauses(t *testing.T) {
 				fwd := faultserver.ForwardProxy(t, faultserver.ProxyOptions{User: "u", Password: "p"})
 				return map[string]string{"GOPROXY": "https://proxy.example", "HTTPS_PROXY": fwd.URL()}, nil
 			},
-			want:      map[string]cause.Code{goodMod: cause.ProxyAuthRequired},
-			endpoints: func() map[string]cause.Code { return map[string]cause.Code{"https://proxy.example": cause.ProxyAuthRequired} },
-			finding:   []string{"HTTPS_PROXY=http://USER:PASSWORD@127.0.0.1:"},
-			code:      1,
+			want: map[string]cause.Code{goodMod: cause.ProxyAuthRequired},
+			endpoints: func() map[string]cause.Code {
+				return map[string]cause.Code{"https://proxy.example": cause.ProxyAuthRequired}
+			},
+			finding: []string{"HTTPS_PROXY=http://USER:PASSWORD@127.0.0.1:"},
+			code:    1,
 		},
 		{
 			name: "http_unauthorized",
