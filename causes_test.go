@@ -40,6 +40,8 @@ type scenario struct {
 	// advice or fix, in a finding with the module's cause.
 	finding []string
 	code    int
+	// extra files beside go.mod (go.sum), known after setup.
+	extra func() map[string]string
 }
 
 const goodMod = "example.test/good@v1.0.0"
@@ -471,6 +473,44 @@ func TestCauses(t *testing.T) {
 			want: map[string]cause.Code{goodMod: cause.Timeout},
 			code: 1,
 		},
+		{
+			name: "checksum_mismatch: the proxy serves another go.mod than go.sum records",
+			setup: func(t *testing.T) (map[string]string, []string) {
+				p := goproxytest.New(t, served...)
+				zipLine, modLine := p.GoSum("example.test/good", "v1.0.0")
+				urls.set("gosum", zipLine+"\n"+modLine+"\n")
+				p.Tamper("example.test/good", "v1.0.0", "module example.test/good\n\nrequire example.test/evil v1.0.0\n")
+				return map[string]string{"GOPROXY": p.URL()}, nil
+			},
+			extra: func() map[string]string { return map[string]string{"go.sum": urls.get("gosum")} },
+			want:  map[string]cause.Code{goodMod: cause.ChecksumMismatch},
+			code:  1,
+		},
+		{
+			name: "vcs_failure: discovery answers a page without a go-import tag",
+			setup: func(t *testing.T) (map[string]string, []string) {
+				return directRoute(t, func(w http.ResponseWriter, r *http.Request) {
+					w.Header().Set("Content-Type", "text/html")
+					io.WriteString(w, "<html><head><title>Repo</title></head><body>nothing here</body></html>")
+				})
+			},
+			mods: []string{"vcs.test/repo@v1.0.0"},
+			want: map[string]cause.Code{"vcs.test/repo@v1.0.0": cause.VCSFailure},
+			code: 1,
+		},
+		{
+			name: "http_unauthorized on the direct route points at .netrc and insteadOf",
+			setup: func(t *testing.T) (map[string]string, []string) {
+				return directRoute(t, func(w http.ResponseWriter, r *http.Request) {
+					w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
+					http.Error(w, "authentication required", http.StatusUnauthorized)
+				})
+			},
+			mods:    []string{"vcs.test/repo@v1.0.0"},
+			want:    map[string]cause.Code{"vcs.test/repo@v1.0.0": cause.HTTPUnauthorized},
+			finding: []string{"machine vcs.test login", ".insteadOf"},
+			code:    1,
+		},
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
@@ -485,7 +525,13 @@ func TestCauses(t *testing.T) {
 				p, v, _ := strings.Cut(m, "@")
 				req.WriteString("require " + p + " " + v + "\n")
 			}
-			dir := writeModule(t, map[string]string{"go.mod": "module example.test/app\n\ngo 1.21\n\n" + req.String()})
+			files := map[string]string{"go.mod": "module example.test/app\n\ngo 1.21\n\n" + req.String()}
+			if sc.extra != nil {
+				for k, v := range sc.extra() {
+					files[k] = v
+				}
+			}
+			dir := writeModule(t, files)
 			start := time.Now()
 			tr := runTool(t, env, append(append([]string{"--retries", "0", "--timeout", "20s"}, args...), dir)...)
 			if el := time.Since(start); el > 8*time.Second {
@@ -494,6 +540,16 @@ func TestCauses(t *testing.T) {
 			checkScenario(t, sc, tr)
 		})
 	}
+}
+
+// directRoute serves vcs.test over HTTPS with h, reached through a
+// forward proxy (module paths cannot name a loopback port), and returns
+// the environment of a GOPRIVATE module fetched directly.
+func directRoute(t *testing.T, h http.HandlerFunc) (map[string]string, []string) {
+	ca := testca.New(t)
+	srv := faultserver.TLS(t, ca, h, "vcs.test")
+	fwd := proxyDialing(t, faultserver.ProxyOptions{}, map[string]string{"vcs.test:443": srv.Addr()})
+	return map[string]string{"GOPROXY": "direct", "GOPRIVATE": "vcs.test", "HTTPS_PROXY": fwd.URL()}, withCA(t, ca)
 }
 
 // urlBook holds URLs that scenario setups learn, for their checks.

@@ -188,7 +188,7 @@ func (c *Client) diagnoseDirect(ctx context.Context, d *Diagnosis, host, port st
 		d.DNS = time.Since(start)
 		cancel()
 		if err != nil {
-			d.Cause, d.Detail = cause.Classify(err, cause.PhaseDNS)
+			d.Cause, d.Detail = cause.Classify(c.namedServer(err), cause.PhaseDNS)
 			d.Detail += " (resolver: " + d.Resolver + ")"
 			return nil
 		}

@@ -3,6 +3,7 @@ package probe
 import (
 	"bufio"
 	"context"
+	"errors"
 	"net"
 	"os"
 	"runtime"
@@ -24,6 +25,19 @@ func dnsServerResolver(addr string) *net.Resolver {
 			return d.DialContext(ctx, network, addr)
 		},
 	}
+}
+
+// namedServer makes a DNS error name the --resolver server: Go's resolver
+// names the resolv.conf server its configuration held, even when Dial sent
+// the query elsewhere.
+func (c *Client) namedServer(err error) error {
+	var de *net.DNSError
+	if c.opts.DNSServer == "" || !errors.As(err, &de) {
+		return err
+	}
+	named := *de
+	named.Server = c.opts.DNSServer
+	return &named
 }
 
 // describeResolver names the resolver in use, for DNS findings: the DNS

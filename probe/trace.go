@@ -219,7 +219,7 @@ func (st *state) classify(err error) (cause.Code, string) {
 	if errors.Is(err, context.DeadlineExceeded) && st.ctx.Err() != nil {
 		return cause.Timeout, "the run's deadline was reached"
 	}
-	code, detail := cause.Classify(err, phase)
+	code, detail := cause.Classify(st.c.namedServer(err), phase)
 	return code, goenv.Redact(detail)
 }
 
