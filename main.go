@@ -5,7 +5,6 @@ package main
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -47,6 +46,7 @@ func main() {
 // options are the parsed command line.
 type options struct {
 	proxy, candidates, format, output, depth, failOn, ignore, caFile string
+	resolver                                                         string
 	checksums, setEnv, quiet, verbose                                bool
 	timeout, requestTimeout                                          time.Duration
 	concurrency, retries                                             int
@@ -75,6 +75,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.StringVar(&o.failOn, "fail-on", report.FailOnError, "error, warning or never")
 	fs.StringVar(&o.ignore, "ignore", "", "module path patterns (GOPRIVATE syntax) not to check")
 	fs.StringVar(&o.caFile, "ca-file", "", "PEM file of extra CA certificates to trust")
+	fs.StringVar(&o.resolver, "resolver", "", "send DNS queries to this `server` (host:port) instead of the system resolver, as dig @server does")
 	fs.BoolVar(&o.setEnv, "set-env", false, "in GitHub Actions, export the recommended GOPROXY to later steps")
 	fs.BoolVar(&o.quiet, "quiet", false, "less on stderr")
 	fs.BoolVar(&o.verbose, "verbose", false, "more on stderr")
@@ -149,7 +150,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	pl := plan.Build(wss, plan.Options{Env: env, Ignore: opts.ignore, ForceRemote: opts.depthSet})
 
-	roots, err := rootCAs(opts.caFile)
+	roots, err := rootCAs(getenv, opts.caFile)
 	if err != nil {
 		return fail(err)
 	}
@@ -163,6 +164,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Retries:        opts.retries,
 		Concurrency:    opts.concurrency,
 		RootCAs:        roots,
+		DNSServer:      opts.resolver,
 		Getenv:         getenv,
 		Credentials: func(host string) (string, string, bool) {
 			return goenv.CredentialsFor(creds, host)
@@ -235,26 +237,6 @@ func writeJSON(path string, rep *report.Report) error {
 		return fmt.Errorf("writing report %s: %w", path, err)
 	}
 	return f.Close()
-}
-
-// rootCAs is the system pool (which honours SSL_CERT_FILE/SSL_CERT_DIR)
-// plus --ca-file.
-func rootCAs(caFile string) (*x509.CertPool, error) {
-	if caFile == "" {
-		return nil, nil
-	}
-	pool, err := x509.SystemCertPool()
-	if err != nil || pool == nil {
-		pool = x509.NewCertPool()
-	}
-	pem, err := os.ReadFile(caFile)
-	if err != nil {
-		return nil, fmt.Errorf("--ca-file: %w", err)
-	}
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("--ca-file %s: no PEM certificates found", caFile)
-	}
-	return pool, nil
 }
 
 // localGoVersion reads the local go's version from its GOROOT/VERSION file,

@@ -41,13 +41,14 @@ func (res *Result) Report(toolVersion string, started time.Time, wss []*workspac
 		rep.Modules = append(rep.Modules, moduleReport(t, res.Outcomes[i]))
 	}
 	rep.Summary = summarize(rep.Modules)
-	rep.Endpoints = endpointsReport(res.Config.Client.Endpoints.List())
+	eps := res.Config.Client.Endpoints.List()
+	rep.Endpoints = endpointsReport(eps)
 	if rep.Summary.Modules == rep.Summary.Skipped {
 		// The build contacts nothing (vendor mode, all replaced or
 		// ignored): no host belongs on its allow-list.
 		rep.Endpoints = []report.Endpoint{}
 	}
-	rep.Findings = findings(rep)
+	rep.Findings = res.findings(rep, eps)
 	res.rankReport(rep)
 	rep.DurationMS = time.Since(started).Milliseconds()
 	return rep
@@ -103,40 +104,85 @@ func ms(d time.Duration) float64 {
 func endpointsReport(list []probe.Endpoint) []report.Endpoint {
 	out := make([]report.Endpoint, 0, len(list))
 	for _, ep := range list {
-		failures := 0
-		for _, n := range ep.Failures {
-			failures += n
-		}
-		e := report.Endpoint{
-			URL: ep.Origin, Role: ep.Role, Host: ep.Host,
-			Addresses: ep.Addresses, Reachable: ep.Answered,
-			Cause: cause.OK, Detail: ep.LastDetail,
-			Phases:   report.Phases{DNS: ms(ep.DNS), Connect: ms(ep.Connect), TLS: ms(ep.TLSTime), TTFB: ms(ep.TTFB)},
-			Latency:  report.Latency{P50: ms(probe.Quantile(ep.Latencies, 0.5)), P95: ms(probe.Quantile(ep.Latencies, 0.95)), Max: ms(probe.Quantile(ep.Latencies, 1))},
-			Requests: ep.Requests, Failures: failures, Via: ep.Via,
-		}
-		if failures > 0 {
-			e.FailureCauses = ep.Failures
-		}
-		if e.Addresses == nil {
-			e.Addresses = []string{}
-		}
-		if ep.TLS != nil {
-			e.TLS = &report.TLS{Version: ep.TLS.Version, Issuer: ep.TLS.Issuer, Subject: ep.TLS.Subject, Trusted: ep.TLS.Trusted}
-		}
-		if !ep.Answered || failures > 0 && ep.LastCause != "" && !ep.Answered {
-			e.Cause = ep.LastCause
-		}
-		if !ep.Answered && ep.Requests == 0 {
-			e.Cause, e.Detail = cause.OK, "not contacted"
-		}
-		if ep.Answered && failures > 0 {
-			// Reachable but some answers failed: name the commonest cause.
-			e.Cause = commonest(ep.Failures)
-		}
-		out = append(out, e)
+		out = append(out, endpointReport(ep))
 	}
 	return out
+}
+
+// endpointReport condenses what the run's requests and the endpoint's
+// phase-by-phase diagnosis showed. The requests decide where they got an
+// answer; where they got none, the diagnosis names the phase that failed,
+// which is more precise than a request's end-to-end error.
+func endpointReport(ep probe.Endpoint) report.Endpoint {
+	failures := 0
+	for _, n := range ep.Failures {
+		failures += n
+	}
+	e := report.Endpoint{
+		URL: ep.Origin, Role: ep.Role, Host: ep.Host,
+		Addresses: ep.Addresses, Reachable: ep.Answered,
+		Cause: cause.OK, Detail: ep.LastDetail,
+		Phases:   report.Phases{DNS: ms(ep.DNS), Connect: ms(ep.Connect), TLS: ms(ep.TLSTime), TTFB: ms(ep.TTFB)},
+		Latency:  report.Latency{P50: ms(probe.Quantile(ep.Latencies, 0.5)), P95: ms(probe.Quantile(ep.Latencies, 0.95)), Max: ms(probe.Quantile(ep.Latencies, 1))},
+		Requests: ep.Requests, Failures: failures, Via: ep.Via,
+	}
+	if failures > 0 {
+		e.FailureCauses = ep.Failures
+	}
+	d := ep.Diagnosis
+	if d != nil {
+		if len(d.Addresses) > 0 {
+			e.Addresses = d.Addresses // every A and AAAA answer
+		}
+		if e.Via == "" {
+			e.Via = d.Via
+		}
+		if ep.Connect == 0 {
+			e.Phases = report.Phases{DNS: ms(d.DNS), Connect: ms(d.Connect), TLS: ms(d.TLSTime), TTFB: ms(d.TTFB)}
+		}
+	}
+	if e.Addresses == nil {
+		e.Addresses = []string{}
+	}
+	tlsInfo := ep.TLS
+	if tlsInfo == nil && d != nil {
+		tlsInfo = d.TLS
+	}
+	if tlsInfo != nil {
+		e.TLS = &report.TLS{Version: tlsInfo.Version, Issuer: tlsInfo.Issuer, Subject: tlsInfo.Subject, Trusted: tlsInfo.Trusted}
+	}
+	switch {
+	case ep.Requests == 0:
+		e.Detail = "not contacted by the build's requests"
+		if d != nil {
+			e.Reachable = d.Cause == cause.OK
+			if d.Cause != cause.OK {
+				e.Cause, e.Detail = d.Cause, d.Detail
+			}
+		}
+	case !ep.Answered:
+		e.Cause = ep.LastCause
+		if d != nil && beforeHTTP(d.Cause) {
+			e.Cause, e.Detail = d.Cause, d.Detail
+		}
+	case failures > 0:
+		// Reachable but some answers failed: name the commonest cause.
+		e.Cause = commonest(ep.Failures)
+	default:
+		e.Detail = ""
+	}
+	return e
+}
+
+// beforeHTTP says whether c fails a phase before the HTTP exchange: the
+// resolver, the connection, the forward proxy or TLS.
+func beforeHTTP(c cause.Code) bool {
+	switch c {
+	case cause.OK, cause.HTTPUnauthorized, cause.HTTPForbidden, cause.BlockPage, cause.RateLimited,
+		cause.ServerError, cause.BadResponse, cause.Timeout, cause.NotFound:
+		return false
+	}
+	return true
 }
 
 func commonest(m map[cause.Code]int) cause.Code {

@@ -62,10 +62,16 @@ func Run(ctx context.Context, cfg Config, p *plan.Plan) *Result {
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
 	r := &runner{cfg: cfg, plan: p, out: make([]outcome, len(p.Targets))}
-	r.registerEndpoints()
+	if p.Fetches() {
+		// Endpoints are the build's hosts only when it downloads at all.
+		r.registerEndpoints()
+		r.startDiagnosis(ctx)
+	}
 	r.resolveAll(ctx)
 	out := r.snapshot()
-	return &Result{Plan: p, Outcomes: out, Config: cfg, measured: r.measure(ctx, out)}
+	res := &Result{Plan: p, Outcomes: out, Config: cfg, measured: r.measure(ctx, out)}
+	res.Versions = r.finishDiagnosis(ctx, res.Outcomes)
+	return res
 }
 
 type runner struct {
@@ -83,6 +89,9 @@ type Result struct {
 	Config   Config
 	// measured holds the proxies' figures for ranking.
 	measured *measurement
+	// Versions lists, per module version not found on its proxy
+	// ("path@version"), the versions that proxy has (its @v/list).
+	Versions map[string][]string
 }
 
 func (r *runner) registerEndpoints() {

@@ -2,70 +2,455 @@ package checks
 
 import (
 	"fmt"
+	"net"
+	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/gopreflight/gopreflight/cause"
+	"github.com/gopreflight/gopreflight/goenv"
+	"github.com/gopreflight/gopreflight/probe"
 	"github.com/gopreflight/gopreflight/report"
 )
 
 // findings correlates module and endpoint results into the few
-// conclusions a person reads first, most severe first.
-func findings(rep *report.Report) []report.Finding {
-	type key struct {
-		status string
-		cause  cause.Code
-		via    string
+// conclusions a person reads first, most severe first: each names the
+// cause, the host where it happened and the change that fixes it.
+//
+// Failing modules are grouped by the endpoint that failed them (a
+// redirect target rather than the proxy that redirected there; for TLS
+// interception, the intercepting issuer), then endpoints add what no
+// module failure shows: interception by a locally trusted CA, a broken
+// IPv6 path, split-horizon answers, an unreachable checksum database.
+func (res *Result) findings(rep *report.Report, eps []probe.Endpoint) []report.Finding {
+	fc := &findingContext{rep: rep, res: res, eps: map[string]*probe.Endpoint{}, reps: map[string]*report.Endpoint{}}
+	for i := range eps {
+		fc.eps[eps[i].Origin] = &eps[i]
 	}
-	groups := map[key][]string{}
-	var order []key
-	for _, m := range rep.Modules {
-		if m.Status == report.StatusOK || m.Status == report.StatusSkipped {
-			continue
-		}
-		k := key{m.Status, m.Cause, m.Via}
-		if _, ok := groups[k]; !ok {
-			order = append(order, k)
-		}
-		groups[k] = append(groups[k], m.ID())
+	for i := range rep.Endpoints {
+		fc.reps[rep.Endpoints[i].URL] = &rep.Endpoints[i]
 	}
-	out := []report.Finding{}
-	for _, k := range order {
-		mods := groups[k]
-		f := report.Finding{Severity: report.SeverityError, Cause: k.cause, Modules: mods, Endpoints: []string{}}
-		if k.via != "" {
-			f.Endpoints = []string{k.via}
-		}
-		n := plural(len(mods), "module version")
-		switch k.status {
-		case report.StatusNotFound:
-			f.Title = fmt.Sprintf("%s not found on %s", n, k.via)
-			f.Detail = "The proxy answered 404/410: the version does not exist there. This is not network interference."
-			f.Advice = "Check the version in go.mod (a typo, a deleted tag, or a private module that needs GOPRIVATE)."
-		case report.StatusTimeout:
-			f.Title = fmt.Sprintf("%s timed out via %s", n, k.via)
-			f.Advice = "Raise --timeout or --request-timeout, or check the network path to the proxy."
-		case report.StatusChecksumMismatch:
-			f.Title = fmt.Sprintf("%s served with bytes that do not match go.sum", n)
-			f.Advice = "Find which side changed (go.sum in version control, or the mirror) before touching caches; do not delete go.sum lines blindly."
-		default:
-			f.Title = fmt.Sprintf("%s unreachable via %s: %s", n, k.via, k.cause)
-			f.Advice = "See the endpoint's cause; the proxy or the network path to it is failing."
-		}
-		f.Detail = strings.TrimSpace(f.Detail + " " + firstDetail(rep, mods[0]))
-		out = append(out, f)
+	if c := res.Config.Client; c != nil {
+		fc.resolver = c.ResolverName()
 	}
+	out := fc.moduleFindings()
+	out = append(out, fc.endpointFindings()...)
 	sort.SliceStable(out, func(i, j int) bool { return sevRank(out[i].Severity) > sevRank(out[j].Severity) })
 	return out
 }
 
-func firstDetail(rep *report.Report, id string) string {
-	for _, m := range rep.Modules {
+type findingContext struct {
+	rep      *report.Report
+	res      *Result
+	eps      map[string]*probe.Endpoint
+	reps     map[string]*report.Endpoint
+	resolver string
+	covered  map[string]bool // endpoints a module finding already names
+}
+
+type groupKey struct {
+	status string
+	cause  cause.Code
+	where  string // culprit endpoint URL, the issuer for interception, else via
+	via    string
+}
+
+func (fc *findingContext) moduleFindings() []report.Finding {
+	fc.covered = map[string]bool{}
+	groups := map[groupKey][]string{}
+	culprits := map[groupKey][]string{}
+	var order []groupKey
+	for _, m := range fc.rep.Modules {
+		if m.Status == report.StatusOK || m.Status == report.StatusSkipped {
+			continue
+		}
+		k := groupKey{status: m.Status, cause: m.Cause, via: m.Via}
+		ep := fc.culprit(m)
+		if m.Status != report.StatusNotFound && ep != nil {
+			k.where = ep.URL
+			if m.Cause == cause.TLSUnknownAuthority && ep.TLS != nil && ep.TLS.Issuer != "" {
+				k.where, k.via = "issuer:"+ep.TLS.Issuer, ""
+			}
+		}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], m.ID())
+		if ep != nil && !slices.Contains(culprits[k], ep.URL) {
+			culprits[k] = append(culprits[k], ep.URL)
+		}
+	}
+	var out []report.Finding
+	for _, k := range order {
+		var eps []*report.Endpoint
+		for _, u := range culprits[k] {
+			eps = append(eps, fc.reps[u])
+			fc.covered[u] = true
+		}
+		out = append(out, fc.moduleFinding(k, groups[k], eps))
+	}
+	return out
+}
+
+// culprit is the endpoint whose failure decided m: the host of its last
+// failing attempt or, when that proxy redirected to a host that then
+// failed the same way, the redirect target.
+func (fc *findingContext) culprit(m report.Module) *report.Endpoint {
+	origin := ""
+	for _, a := range m.Attempts {
+		if a.Cause == m.Cause && a.URL != "" {
+			origin = originOf(a.URL)
+		}
+	}
+	if origin == "" {
+		origin = originOf(m.Via)
+	}
+	for _, e := range fc.rep.Endpoints {
+		if e.Role != report.RoleRedirect || e.Cause != m.Cause {
+			continue
+		}
+		if pe := fc.eps[e.URL]; pe != nil && slices.Contains(pe.RedirectedFrom, origin) {
+			return fc.reps[e.URL]
+		}
+	}
+	return fc.reps[origin]
+}
+
+func (fc *findingContext) moduleFinding(k groupKey, mods []string, eps []*report.Endpoint) report.Finding {
+	f := report.Finding{Severity: report.SeverityError, Cause: k.cause, Modules: mods, Endpoints: []string{}}
+	for _, e := range eps {
+		f.Endpoints = append(f.Endpoints, e.URL)
+	}
+	if k.via != "" && k.via != goenv.Direct && !slices.Contains(f.Endpoints, k.via) {
+		f.Endpoints = append(f.Endpoints, k.via)
+	}
+	n := plural(len(mods), "module version")
+	switch k.status {
+	case report.StatusNotFound:
+		f.Title = fmt.Sprintf("%s not found on %s", n, k.via)
+		f.Detail = "The server answered 404/410: the version does not exist there. This is not network interference. " + fc.versionsDetail(mods)
+		f.Advice = "Check the version in go.mod (a typo or a deleted tag), or, for a private module, set GOPRIVATE so that the go command fetches it directly."
+		return f
+	case report.StatusChecksumMismatch:
+		f.Title = fmt.Sprintf("%s served with bytes that do not match go.sum", n)
+		f.Detail = fc.firstDetail(mods[0])
+		f.Advice = "Find which side changed (go.sum in version control, or the mirror) before touching caches; do not delete go.sum lines blindly."
+		return f
+	}
+	var ep *report.Endpoint
+	if len(eps) > 0 {
+		ep = eps[0]
+	}
+	what, advice, fix := fc.explain(k.cause, ep, eps, k.via)
+	f.Title = fmt.Sprintf("%s cannot be fetched: %s", n, what)
+	f.Detail = fc.firstDetail(mods[0])
+	if k.status == report.StatusTimeout && k.cause == cause.Timeout {
+		advice = "Raise --timeout or --request-timeout, or check the network path: " + advice
+	}
+	f.Advice, f.Fix = advice, fix
+	return f
+}
+
+// explain says what a cause means at an endpoint, what to change and, where
+// a copy-paste fix exists, the fix.
+func (fc *findingContext) explain(c cause.Code, ep *report.Endpoint, eps []*report.Endpoint, via string) (what, advice, fix string) {
+	host, hp, role := via, hostPortOf(via), ""
+	var pe *probe.Endpoint
+	if ep != nil {
+		host, hp, role = ep.Host, hostPortOf(ep.URL), ep.Role
+		pe = fc.eps[ep.URL]
+	}
+	fwd := ""
+	if ep != nil && ep.Via != "" {
+		fwd = ep.Via
+	}
+	switch c {
+	case cause.DNSNXDomain:
+		what = host + " does not resolve (NXDOMAIN)"
+	case cause.DNSTimeout:
+		what = "the resolver does not answer for " + host
+	case cause.DNSFailure:
+		what = "resolving " + host + " fails (SERVFAIL or refused)"
+	case cause.DNSBogon:
+		addrs := ""
+		if ep != nil {
+			addrs = " (" + strings.Join(ep.Addresses, ", ") + ")"
+		}
+		what = host + " resolves only to reserved addresses" + addrs + " and the connection there fails: a DNS sinkhole or tampering"
+	case cause.TCPRefused:
+		what = "connections to " + hp + " are refused (RST: closed port or a REJECT rule)"
+	case cause.TCPTimeout:
+		what = "outbound connections to " + hp + " are dropped (no answer to SYN)"
+	case cause.TCPUnreachable:
+		what = hp + " is unreachable (no route to the host or network)"
+	case cause.TCPReset:
+		what = "connections to " + hp + " are reset"
+	case cause.TLSReset:
+		what = "the TLS handshake with " + hp + " is reset after ClientHello (SNI filtering)"
+	case cause.TLSTimeout:
+		what = "the TLS handshake with " + hp + " never completes"
+	case cause.TLSUnknownAuthority:
+		issuer := "an unknown issuer"
+		var hosts []string
+		for _, e := range eps {
+			hosts = append(hosts, e.Host)
+			if e.TLS != nil && e.TLS.Issuer != "" {
+				issuer = e.TLS.Issuer
+			}
+		}
+		if len(hosts) == 0 {
+			hosts = []string{host}
+		}
+		what = fmt.Sprintf("TLS to %s is intercepted by %q", strings.Join(hosts, ", "), issuer)
+		advice = "Give the runner that CA: point SSL_CERT_FILE at a PEM bundle that includes it (gopreflight also takes --ca-file), or use a route without interception."
+		fix = "export SSL_CERT_FILE=/path/to/bundle-with-" + fileSafe(commonName(issuer)) + ".pem"
+		return what, advice, fix
+	case cause.TLSHostnameMismatch:
+		what = hp + " presents a certificate for another name (a redirecting middlebox?)"
+	case cause.TLSExpired:
+		what = hp + " presents an expired or not yet valid certificate (or the runner's clock is wrong)"
+	case cause.TLSPlaintext:
+		what = "something answers " + hp + " without TLS (a filter or captive portal)"
+	case cause.TLSFailure:
+		what = "the TLS handshake with " + hp + " fails"
+	case cause.ProxyUnreachable:
+		what = "the forward proxy " + orDefault(fwd, "(HTTPS_PROXY)") + " cannot be reached"
+		advice = "Check HTTPS_PROXY / HTTP_PROXY and NO_PROXY: the proxy they name must be reachable from the runner."
+		return what, advice, ""
+	case cause.ProxyAuthRequired:
+		what = "the forward proxy " + orDefault(fwd, "(HTTPS_PROXY)") + " requires credentials (407)"
+		advice = "Put the proxy's credentials in HTTPS_PROXY (and HTTP_PROXY), percent-encoded."
+		fix = "export HTTPS_PROXY=http://USER:PASSWORD@" + orDefault(hostPortOf(fwd), "PROXY:PORT")
+		return what, advice, fix
+	case cause.HTTPUnauthorized:
+		what = hp + " answers 401: credentials are missing or wrong"
+		if via == goenv.Direct || role == report.RoleVCS {
+			advice = "Give git and the go command credentials for " + host + ": a ~/.netrc line, or a git insteadOf URL carrying a token."
+			fix = "echo 'machine " + host + " login USER password TOKEN' >> ~/.netrc\ngit config --global url.\"https://USER:TOKEN@" + host + "/\".insteadOf \"https://" + host + "/\""
+		} else {
+			advice = "The proxy wants credentials: a ~/.netrc line for " + host + " (or GOAUTH)."
+			fix = "echo 'machine " + host + " login USER password TOKEN' >> ~/.netrc"
+		}
+		return what, advice, fix
+	case cause.HTTPForbidden:
+		what = hp + " answers 403 Forbidden"
+		advice = "The server or a policy in front of it refuses the request; check access rights for " + host + "."
+		return what, advice, ""
+	case cause.BlockPage:
+		what = hp + " answers with an HTML page (a block page, login or captive portal) instead of the module"
+		advice = "A filter answers in the server's place: allow " + hp + " in it, or log the runner in to the portal."
+		return what, advice, "allow egress to " + hp
+	case cause.RateLimited:
+		what = hp + " rate-limits the requests (429)"
+		advice = "Lower --concurrency, wait for Retry-After, or chain another proxy after a '|' in GOPROXY."
+		return what, advice, ""
+	case cause.ServerError:
+		what = hp + " fails with server errors (5xx or HTTP/2 stream resets)"
+		advice = "The server is failing, not the network: retry later, or chain another proxy after a '|' in GOPROXY."
+		return what, advice, ""
+	case cause.BadResponse:
+		what = hp + " serves malformed or truncated answers"
+		advice = "Something between the runner and " + host + " alters or cuts answers, or the server is broken."
+		return what, advice, ""
+	case cause.Timeout:
+		what = hp + " accepts the request but does not answer in time"
+		advice = "A stalling middlebox or an overloaded server."
+		return what, advice, ""
+	case cause.VCSFailure:
+		what = "the repository route via " + hp + " fails"
+		advice = "The host answers, but not as the go command's direct route expects (go-import meta tag, git smart HTTP)."
+		return what, advice, ""
+	default:
+		what = hp + ": " + string(c)
+		return what, "See the endpoint's cause and detail.", ""
+	}
+	return fc.networkAdvice(c, ep, pe, what, host, hp, role)
+}
+
+// networkAdvice completes explain for the causes of the resolver, the
+// connection and TLS: say which resolver, and where an alternative route
+// exists, name it.
+func (fc *findingContext) networkAdvice(c cause.Code, ep *report.Endpoint, pe *probe.Endpoint, what, host, hp, role string) (string, string, string) {
+	dnsCause := c == cause.DNSNXDomain || c == cause.DNSTimeout || c == cause.DNSFailure || c == cause.DNSBogon
+	if dnsCause && fc.resolver != "" && (ep == nil || ep.Via == "") {
+		what += "; resolver in use: " + fc.resolver
+	}
+	switch {
+	case role == report.RoleRedirect && pe != nil && len(pe.RedirectedFrom) > 0:
+		from := strings.Join(pe.RedirectedFrom, ", ")
+		advice := fmt.Sprintf("Allow %s: %s answers but redirects downloads there, and the go command follows the redirect.", hp, from)
+		return what + " (" + from + " redirects downloads there)", advice, "allow egress to " + hp
+	case role == report.RoleSumDB && dnsCause:
+		return what, fc.sumdbAdvice(host), ""
+	case role == report.RoleProxy || role == report.RoleToolchain:
+		if alt := fc.alternative(ep); alt != "" {
+			advice := fmt.Sprintf("%s answers from here: use it instead, keeping direct for private modules.", alt)
+			return what, advice, "GOPROXY=" + alt + ",direct"
+		}
+	}
+	if dnsCause {
+		return what, "Use a resolver that answers " + host + " truthfully, or ask whoever runs this one (it may filter the name).", ""
+	}
+	return what, "Allow outbound " + hp + " in the firewall or egress policy of the runner.", "allow egress to " + hp
+}
+
+// sumdbAdvice: the go command reaches the checksum database through the
+// first GOPROXY entry that proxies it unless GOSUMDB names a URL.
+func (fc *findingContext) sumdbAdvice(host string) string {
+	for _, r := range fc.rep.Ranking {
+		if r.SumDBProxied {
+			return fmt.Sprintf("%s proxies the checksum database: leave the URL out of GOSUMDB (name and key only) so the go command reaches it there; for private modules that the database cannot know, set GONOSUMDB.", r.URL)
+		}
+	}
+	return "The go command needs " + host + " only for modules missing from go.sum: allow it, set GOSUMDB to a database the runner reaches, or for private modules set GONOSUMDB."
+}
+
+// alternative names a proxy or candidate other than ep that answered,
+// preferring the ranking's best complete one.
+func (fc *findingContext) alternative(ep *report.Endpoint) string {
+	for _, r := range fc.rep.Ranking {
+		if r.Complete && (ep == nil || r.URL != ep.URL) {
+			return r.URL
+		}
+	}
+	for _, e := range fc.rep.Endpoints {
+		if (e.Role == report.RoleCandidate || e.Role == report.RoleProxy) && e.Reachable && e.Cause == cause.OK && (ep == nil || e.URL != ep.URL) {
+			return e.URL
+		}
+	}
+	return ""
+}
+
+// endpointFindings reports what endpoints show beyond module failures.
+func (fc *findingContext) endpointFindings() []report.Finding {
+	var out []report.Finding
+	for _, e := range fc.rep.Endpoints {
+		pe := fc.eps[e.URL]
+		if pe == nil {
+			continue
+		}
+		d := pe.Diagnosis
+		if d != nil && d.IPv6Broken {
+			for _, fr := range d.Families {
+				if fr.Family == "IPv6" && fr.Cause != cause.OK {
+					out = append(out, report.Finding{
+						Severity: report.SeverityWarning, Cause: fr.Cause, Endpoints: []string{e.URL}, Modules: []string{},
+						Title:  fmt.Sprintf("IPv6 to %s fails (%s) while IPv4 works", e.Host, fr.Cause),
+						Detail: fmt.Sprintf("%s: %s", fr.Address, fr.Detail),
+						Advice: "Go's dialer falls back to IPv4, so builds work, but each new connection waits first; fix the IPv6 route or firewall, or disable IPv6 on the runner.",
+					})
+					break
+				}
+			}
+		}
+		if d != nil && d.Bogon && d.Cause == cause.OK && e.TLS != nil && e.TLS.Trusted {
+			out = append(out, report.Finding{
+				Severity: report.SeverityNotice, Cause: cause.DNSBogon, Endpoints: []string{e.URL}, Modules: []string{},
+				Title:  fmt.Sprintf("%s resolves to reserved addresses (%s), and TLS there verifies", e.Host, strings.Join(e.Addresses, ", ")),
+				Detail: "Split-horizon DNS or a transparent proxy answers for this public name; resolver in use: " + d.Resolver + ".",
+				Advice: "Nothing to do if this is your network's design; otherwise check the resolver.",
+			})
+		}
+		if d != nil && d.TLS != nil && d.TLS.Trusted && !d.TLS.PublicRoots && cause.IsPublicName(e.Host) {
+			out = append(out, report.Finding{
+				Severity: report.SeverityNotice, Cause: cause.TLSUnknownAuthority, Endpoints: []string{e.URL}, Modules: []string{},
+				Title:  fmt.Sprintf("TLS to %s is intercepted by a locally trusted CA: %q", e.Host, d.TLS.Issuer),
+				Detail: "The chain verifies with this machine's roots but not with Mozilla's public roots: a TLS-inspecting proxy whose CA is installed here.",
+				Advice: "Builds work here. Tools that ship their own roots, and runners without this CA, will fail with an unknown authority.",
+			})
+		}
+		if e.Role == report.RoleSumDB && !fc.covered[e.URL] && e.Cause != cause.OK && cause.Interference(e.Cause) {
+			what, advice, fix := fc.explain(e.Cause, &e, []*report.Endpoint{&e}, "")
+			out = append(out, report.Finding{
+				Severity: report.SeverityWarning, Cause: e.Cause, Endpoints: []string{e.URL}, Modules: []string{},
+				Title: "The checksum database cannot be reached: " + what, Detail: e.Detail, Advice: advice, Fix: fix,
+			})
+		}
+	}
+	return out
+}
+
+// versionsDetail says which versions each not-found module's proxy has.
+func (fc *findingContext) versionsDetail(mods []string) string {
+	var parts []string
+	for _, id := range mods {
+		vs, ok := fc.res.Versions[id]
+		if !ok {
+			continue
+		}
+		path, _, _ := strings.Cut(id, "@")
+		if len(vs) == 0 {
+			parts = append(parts, path+" lists no versions there")
+			continue
+		}
+		if len(vs) > 10 {
+			vs = append([]string{"…"}, vs[len(vs)-10:]...)
+		}
+		parts = append(parts, path+" has "+strings.Join(vs, ", "))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "Versions that exist there (@v/list): " + strings.Join(parts, "; ") + "."
+}
+
+func (fc *findingContext) firstDetail(id string) string {
+	for _, m := range fc.rep.Modules {
 		if m.ID() == id {
 			return m.Detail
 		}
 	}
 	return ""
+}
+
+func originOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return raw
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// hostPortOf is the host:port a firewall must allow for a URL.
+func hostPortOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return raw
+	}
+	if u.Port() != "" {
+		return u.Host
+	}
+	port := "443"
+	if u.Scheme == "http" {
+		port = "80"
+	}
+	return net.JoinHostPort(u.Hostname(), port)
+}
+
+func commonName(dn string) string {
+	for _, part := range strings.Split(dn, ",") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(part), "CN="); ok {
+			return v
+		}
+	}
+	return dn
+}
+
+func fileSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' {
+			return r
+		}
+		return '-'
+	}, s)
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 func plural(n int, s string) string {

@@ -3,6 +3,7 @@ package checks
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -152,7 +153,7 @@ func (res *Result) recommend(rk []*ranked) (report.Recommendation, []report.Find
 	}
 	var dropped []string
 	for _, k := range rk {
-		if contains(chain, k) {
+		if slices.Contains(chain, k) {
 			continue
 		}
 		switch k.class {
@@ -361,15 +362,6 @@ func (k *ranked) shortfall() string {
 		return "missing " + plural(len(k.f.missing), "needed version")
 	}
 	return fmt.Sprintf("served %d of %d, failing with %s", k.f.ok, len(k.p.mods), k.p.downCause())
-}
-
-func contains(list []*ranked, k *ranked) bool {
-	for _, x := range list {
-		if x == k {
-			return true
-		}
-	}
-	return false
 }
 
 func nameList(list []*ranked) string {

@@ -70,6 +70,16 @@ type Plan struct {
 	Vendored []string
 }
 
+// Fetches reports whether any target is fetched (not skipped).
+func (p *Plan) Fetches() bool {
+	for _, t := range p.Targets {
+		if t.Skip == "" {
+			return true
+		}
+	}
+	return false
+}
+
 // Build makes the plan for workspaces, deduplicating module versions so
 // that each is probed once.
 func Build(wss []*workspace.Workspace, o Options) *Plan {

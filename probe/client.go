@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -41,6 +42,9 @@ type Options struct {
 	Credentials func(host string) (user, pass string, ok bool)
 	// Resolver, when set, replaces the system resolver (tests).
 	Resolver *net.Resolver
+	// DNSServer (host:port), when set, receives every DNS query instead of
+	// the system resolver's nameservers, as with `dig @server`.
+	DNSServer string
 	// Log receives one line per retry and failure, already redacted.
 	Log func(string)
 }
@@ -54,6 +58,15 @@ type Client struct {
 	sem       chan struct{}
 	proxyFunc func(*url.URL) (*url.URL, error)
 	Endpoints *Endpoints
+	// resolverName describes the resolver in use, for DNS findings.
+	resolverName string
+
+	// Endpoint diagnosis (diagnose.go).
+	diagMu        sync.Mutex
+	diagCtx       context.Context
+	requestsDone  chan struct{}
+	closeRequests sync.Once
+	diagWG        sync.WaitGroup
 }
 
 // New builds a Client.
@@ -72,7 +85,14 @@ func New(o Options) (*Client, error) {
 		HTTPSProxy: envEither(o.Getenv, "HTTPS_PROXY", "https_proxy"),
 		NoProxy:    envEither(o.Getenv, "NO_PROXY", "no_proxy"),
 	}
+	if o.Resolver == nil && o.DNSServer != "" {
+		o.Resolver = dnsServerResolver(o.DNSServer)
+	}
 	c := &Client{opts: o, sem: make(chan struct{}, o.Concurrency), Endpoints: newEndpoints()}
+	c.resolverName = describeResolver(o.DNSServer)
+	if o.Resolver != nil && o.DNSServer == "" {
+		c.resolverName = "the configured resolver"
+	}
 	pf := cfg.ProxyFunc()
 	c.proxyFunc = func(u *url.URL) (*url.URL, error) { return pf(u) }
 	dialer := &net.Dialer{Timeout: o.RequestTimeout, KeepAlive: 30 * time.Second, Resolver: o.Resolver}
@@ -110,6 +130,18 @@ func New(o Options) (*Client, error) {
 	}
 	return c, nil
 }
+
+// Resolver returns the resolver in use.
+func (c *Client) resolver() *net.Resolver {
+	if c.opts.Resolver != nil {
+		return c.opts.Resolver
+	}
+	return net.DefaultResolver
+}
+
+// ResolverName describes the resolver in use: the --resolver server, or
+// resolv.conf's nameservers and search domains.
+func (c *Client) ResolverName() string { return c.resolverName }
 
 func envEither(getenv func(string) string, a, b string) string {
 	if v := getenv(a); v != "" {

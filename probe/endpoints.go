@@ -32,6 +32,11 @@ type Endpoint struct {
 	// LastCause and LastDetail describe the most recent failure.
 	LastCause  cause.Code
 	LastDetail string
+	// RedirectedFrom lists the origins whose answers redirected here.
+	RedirectedFrom []string
+	// Diagnosis is the phase-by-phase probe of the endpoint, once
+	// StartDiagnosis has run it; nil before.
+	Diagnosis *Diagnosis
 }
 
 // TLSInfo describes a handshake.
@@ -39,6 +44,10 @@ type TLSInfo struct {
 	Version         string
 	Subject, Issuer string
 	Trusted         bool
+	// PublicRoots: the chain also verifies against Mozilla's public roots
+	// (set by the diagnosis only). Trusted without it means a locally
+	// installed CA.
+	PublicRoots bool
 }
 
 // Endpoints collects per-origin statistics; safe for concurrent use.
@@ -46,6 +55,8 @@ type Endpoints struct {
 	mu    sync.Mutex
 	m     map[string]*Endpoint
 	order []string
+	// onNew, when set, is called (with mu held) for each new origin.
+	onNew func(origin string)
 }
 
 func newEndpoints() *Endpoints { return &Endpoints{m: map[string]*Endpoint{}} }
@@ -74,6 +85,9 @@ func (e *Endpoints) get(origin, role string) *Endpoint {
 		ep = &Endpoint{Origin: goenv.Redact(origin), Host: host, Role: role, Failures: map[cause.Code]int{}}
 		e.m[origin] = ep
 		e.order = append(e.order, origin)
+		if e.onNew != nil {
+			e.onNew(origin)
+		}
 	}
 	return ep
 }
@@ -90,6 +104,9 @@ func (e *Endpoints) record(st *state, res Result) {
 			role = RoleRedirect
 		}
 		ep := e.get(h.origin, role)
+		if i > 0 && hops[i-1].origin != h.origin {
+			ep.RedirectedFrom = appendNew(ep.RedirectedFrom, goenv.Redact(hops[i-1].origin))
+		}
 		ep.Requests++
 		ep.Latencies = append(ep.Latencies, h.duration)
 		c := h.conn
@@ -143,6 +160,15 @@ func tlsInfo(cs *tls.ConnectionState, err error) *TLSInfo {
 	return ti
 }
 
+func appendNew(s []string, v string) []string {
+	for _, x := range s {
+		if x == v {
+			return s
+		}
+	}
+	return append(s, v)
+}
+
 func name(n pkix.Name) string { return n.String() }
 
 func dedupe(s []string) []string {
@@ -165,6 +191,11 @@ func (e *Endpoints) List() []Endpoint {
 	for _, o := range e.order {
 		ep := *e.m[o]
 		ep.Latencies = append([]time.Duration(nil), ep.Latencies...)
+		ep.RedirectedFrom = append([]string(nil), ep.RedirectedFrom...)
+		if d := ep.Diagnosis; d != nil {
+			dc := *d
+			ep.Diagnosis = &dc
+		}
 		ep.Failures = make(map[cause.Code]int, len(e.m[o].Failures))
 		for k, v := range e.m[o].Failures {
 			ep.Failures[k] = v

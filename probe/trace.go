@@ -4,9 +4,12 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptrace"
+	"net/netip"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -64,6 +67,7 @@ type connInfo struct {
 	tls                   *tls.ConnectionState
 	tlsErr                error
 	viaProxy              string
+	resolved              bool // addrs came from DNS, not an IP literal
 
 	dnsStart, connectStart, tlsStart, wrote time.Time
 }
@@ -147,6 +151,10 @@ func (st *state) trace() *httptrace.ClientTrace {
 		DNSDone: func(i httptrace.DNSDoneInfo) {
 			lock(func() {
 				st.conn.dns = time.Since(st.conn.dnsStart)
+				st.conn.resolved = i.Err == nil
+				if st.conn.viaProxy != "" {
+					return // the forward proxy's addresses, not the origin's
+				}
 				for _, a := range i.Addrs {
 					st.conn.addrs = append(st.conn.addrs, a.IP.String())
 				}
@@ -211,8 +219,47 @@ func (st *state) classify(err error) (cause.Code, string) {
 	if errors.Is(err, context.DeadlineExceeded) && st.ctx.Err() != nil {
 		return cause.Timeout, "the run's deadline was reached"
 	}
-	code, detail := cause.Classify(err, phase)
+	code, detail := cause.Classify(st.c.namedServer(err), phase)
 	return code, goenv.Redact(detail)
+}
+
+// bogon turns a failed connection to a host whose name resolved only to
+// reserved addresses into dns_bogon (SPEC section 5). Through a forward
+// proxy the addresses are the proxy's, which may well be private.
+func (st *state) bogon(res *Result) {
+	if !connectionCause(res.Cause) {
+		return
+	}
+	st.mu.Lock()
+	c := st.conn
+	host := st.host
+	st.mu.Unlock()
+	if c.viaProxy != "" || !c.resolved {
+		return
+	}
+	var addrs []netip.Addr
+	for _, a := range c.addrs {
+		if ip, err := netip.ParseAddr(a); err == nil {
+			addrs = append(addrs, ip)
+		}
+	}
+	if u, err := url.Parse(host); err == nil && bogonAnswer(u.Hostname(), addrs) {
+		res.Detail = fmt.Sprintf("%s resolved only to reserved addresses %s (resolver: %s), and then: %s: %s",
+			u.Hostname(), strings.Join(c.addrs, ", "), st.c.resolverName, res.Cause, res.Detail)
+		res.Cause = cause.DNSBogon
+	}
+}
+
+// connectionCause says whether c is a failure to connect or to complete
+// the TLS handshake.
+func connectionCause(c cause.Code) bool {
+	switch c {
+	case cause.TCPRefused, cause.TCPTimeout, cause.TCPUnreachable, cause.TCPReset,
+		cause.TLSReset, cause.TLSTimeout, cause.TLSUnknownAuthority, cause.TLSHostnameMismatch,
+		cause.TLSExpired, cause.TLSPlaintext, cause.TLSFailure:
+		return true
+	}
+	return false
 }
 
 // finish fills in the result's status, body and cause.
@@ -227,6 +274,7 @@ func (st *state) finish(resp *http.Response, err error, res *Result) {
 	}
 	if err != nil {
 		res.Cause, res.Detail = st.classify(err)
+		st.bogon(res)
 		st.endHop(res.StatusCode)
 		return
 	}

@@ -42,11 +42,33 @@ func Addrs(addrs ...netip.Addr) Answer { return Answer{Kind: Records, Addrs: add
 // at it with Resolver.
 func DNS(t testing.TB, zone map[string]Answer) string {
 	t.Helper()
+	pc, ln := listenUDPAndTCP(t)
+	return serveDNS(t, zone, pc, ln)
+}
+
+// DNSOn is DNS listening on addr (UDP and TCP), for an address the test
+// itself owns, such as its end of a veth pair into a network namespace it
+// created, where resolv.conf can only name port 53.
+func DNSOn(t testing.TB, addr string, zone map[string]Answer) string {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", addr)
+	if err != nil {
+		t.Fatalf("faultserver: %v", err)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		_ = pc.Close()
+		t.Fatalf("faultserver: %v", err)
+	}
+	return serveDNS(t, zone, pc, ln)
+}
+
+func serveDNS(t testing.TB, zone map[string]Answer, pc net.PacketConn, ln net.Listener) string {
+	t.Helper()
 	h := make(zoneHandler, len(zone))
 	for name, a := range zone {
 		h[dns.Fqdn(strings.ToLower(name))] = a
 	}
-	pc, ln := listenUDPAndTCP(t)
 	for _, srv := range []*dns.Server{{PacketConn: pc, Handler: h}, {Listener: ln, Handler: h}} {
 		started := make(chan struct{})
 		srv.NotifyStartedFunc = func() { close(started) }

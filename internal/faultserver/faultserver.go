@@ -2,8 +2,8 @@
 // closed port, a full accept backlog, TLS servers that reset, stall or answer
 // in plain text, HTTP/2 servers that reset streams, a real forward proxy and
 // a DNS server with scripted answers. Every constructor listens on
-// 127.0.0.1:0, registers its shutdown with t.Cleanup and never contacts
-// anything but loopback.
+// 127.0.0.1:0 (DNSOn: on an address the test owns), registers its
+// shutdown with t.Cleanup and never contacts anything but loopback.
 package faultserver
 
 import (

@@ -1,0 +1,95 @@
+package checks
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+
+	"golang.org/x/mod/module"
+	"golang.org/x/mod/semver"
+
+	"github.com/gopreflight/gopreflight/cause"
+	"github.com/gopreflight/gopreflight/goenv"
+	"github.com/gopreflight/gopreflight/probe"
+	"github.com/gopreflight/gopreflight/report"
+)
+
+// maxListed bounds the @v/list requests made to explain not_found
+// modules.
+const maxListed = 32
+
+// startDiagnosis registers the candidates and starts probing every
+// endpoint phase by phase, alongside the module requests.
+func (r *runner) startDiagnosis(ctx context.Context) {
+	for _, c := range r.cfg.Candidates {
+		r.cfg.Client.Endpoints.Register(c, report.RoleCandidate)
+	}
+	r.cfg.Client.StartDiagnosis(ctx)
+}
+
+// finishDiagnosis asks each proxy that answered not_found which versions
+// of the module it does have, so that the finding can say so, and then
+// waits for the endpoint probes.
+func (r *runner) finishDiagnosis(ctx context.Context, outs []outcome) map[string][]string {
+	type ask struct{ id, url string }
+	var asks []ask
+	seen := map[string]bool{}
+	for i, o := range outs {
+		if o.status != report.StatusNotFound || !strings.HasPrefix(o.via, "http") || len(asks) == maxListed {
+			continue
+		}
+		m := r.plan.Targets[i].Module
+		ep, err := module.EscapePath(m.Path)
+		if err != nil {
+			continue
+		}
+		base := r.proxyURL(o.via)
+		u := strings.TrimSuffix(base, "/") + "/" + ep + "/@v/list"
+		seen[u] = true
+		asks = append(asks, ask{modID(m), u})
+	}
+	lists := map[string][]string{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for u := range seen {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res := r.cfg.Client.Do(ctx, probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantList, Role: report.RoleProxy})
+			if !res.OK() {
+				return
+			}
+			var vs []string
+			for _, line := range strings.Split(string(res.Body), "\n") {
+				if f := strings.Fields(line); len(f) > 0 && semver.IsValid(f[0]) {
+					vs = append(vs, f[0])
+				}
+			}
+			semver.Sort(vs)
+			mu.Lock()
+			lists[u] = vs
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	r.cfg.Client.WaitDiagnosis(ctx)
+	out := map[string][]string{}
+	for _, a := range asks {
+		if vs, ok := lists[a.url]; ok {
+			out[a.id] = vs
+		}
+	}
+	return out
+}
+
+// proxyURL returns the configured GOPROXY entry whose redacted form is
+// via, with its credentials, for requests of our own.
+func (r *runner) proxyURL(via string) string {
+	for _, e := range r.cfg.Proxies {
+		if goenv.Redact(e.URL) == via {
+			return e.URL
+		}
+	}
+	return via
+}
