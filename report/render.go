@@ -11,8 +11,12 @@ import (
 type Renderer func(w io.Writer, r *Report) error
 
 var renderers = map[string]Renderer{
-	"text": Text,
-	"json": JSON,
+	"text":     Text,
+	"json":     JSON,
+	"github":   GitHub,
+	"markdown": Markdown,
+	"sarif":    SARIF,
+	"junit":    JUnit,
 }
 
 // Formats lists the formats, sorted.
