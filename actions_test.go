@@ -215,7 +215,7 @@ func TestActionStep(t *testing.T) {
 		t.Errorf("GITHUB_ENV %q for recommendation %q", s.exported, g)
 	}
 	if !strings.HasPrefix(s.summary, "## ❌ gopreflight: 1 of 2 needed module versions cannot be fetched (1 not_found)\n") ||
-		!strings.Contains(s.summary, "### Modules that cannot be fetched") || !strings.Contains(s.summary, "| `example.test/good` | `v1.9.9` | not_found |") {
+		!strings.Contains(s.summary, "### Modules that cannot be fetched") || !strings.Contains(s.summary, "| `example.test/good@v1.9.9` | not_found `not_found` |") {
 		t.Errorf("summary:\n%s", s.summary)
 	}
 

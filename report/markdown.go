@@ -68,14 +68,14 @@ func markdown(r *Report, max int) string {
 	if len(failing) > 0 {
 		sort.SliceStable(failing, func(i, j int) bool { return statusRank(failing[i].Status) < statusRank(failing[j].Status) })
 		p("### Modules that cannot be fetched\n\n")
-		p("| module | version | status | cause | via | where | detail |\n| --- | --- | --- | --- | --- | --- | --- |\n")
+		p("| module | status | where | via, detail |\n| --- | --- | --- | --- |\n")
 		for i, m := range failing {
 			if i == max {
 				p("\n_%d more not shown; see the JSON report._\n", len(failing)-max)
 				break
 			}
-			p("| %s | %s | %s | %s | %s | %s | %s |\n", mdCode(m.Path), mdCode(m.Version), m.Status, mdCode(string(m.Cause)),
-				mdText(m.Via), mdText(fmt.Sprintf("%s:%d", relFile(m.File, ""), m.Line)), mdText(clip(m.Detail, 300)))
+			p("| %s | %s %s | %s | %s: %s |\n", mdCode(m.ID()), m.Status, mdCode(string(m.Cause)),
+				mdText(fmt.Sprintf("%s:%d", relFile(m.File, ""), m.Line)), mdText(m.Via), mdText(clip(m.Detail, 300)))
 		}
 		p("\n")
 	}
@@ -247,6 +247,9 @@ func mdText(s string) string {
 			// "https:" would become a link GFM makes by itself; a URL a
 			// server wrote must stay text.
 			b.WriteString("&#58;")
+		case '@':
+			b.WriteString("&#64;") // nor an e-mail address
+
 		default:
 			b.WriteRune(c)
 		}
