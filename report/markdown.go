@@ -27,7 +27,8 @@ func Markdown(w io.Writer, r *Report) error {
 // are cut, with a note saying how many rows the JSON report holds beyond
 // those shown.
 func MarkdownSummary(r *Report, limit int) string {
-	rows := len(r.Modules) + len(r.Endpoints) + len(r.Findings)
+	// No one reads past a thousand rows of a table; the JSON report has them.
+	rows := min(len(r.Modules)+len(r.Endpoints)+len(r.Findings), maxRows)
 	for {
 		s := markdown(r, rows)
 		if len(s) <= limit || rows == 0 {
@@ -39,6 +40,8 @@ func MarkdownSummary(r *Report, limit int) string {
 		rows /= 2
 	}
 }
+
+const maxRows = 1000
 
 const truncNote = "\n\n_…summary truncated at GitHub's size limit; see the JSON report._\n"
 

@@ -114,20 +114,24 @@ func TestMarkdownHostileText(t *testing.T) {
 
 func TestMarkdownSizeLimit(t *testing.T) {
 	r := manyFailures(t.TempDir(), 20000, strings.Repeat("no such version on this proxy; ", 10))
-	md := MarkdownSummary(r, SummaryLimit)
-	if len(md) > SummaryLimit {
-		t.Fatalf("summary is %d bytes, over GitHub's %d", len(md), SummaryLimit)
-	}
-	if len(md) < SummaryLimit/8 {
-		t.Errorf("summary cut to %d bytes: far more than needed", len(md))
-	}
-	for _, want := range []string{"## ❌ gopreflight: 20000 of 20000", "more not shown; see the JSON report", "### Endpoints", "```mermaid"} {
-		if !strings.Contains(md, want) {
-			t.Errorf("truncated summary lacks %q", want)
+	for _, limit := range []int{SummaryLimit, 100 << 10, 2000} {
+		md := MarkdownSummary(r, limit)
+		if len(md) > limit {
+			t.Fatalf("summary is %d bytes, over the limit %d", len(md), limit)
 		}
-	}
-	small := MarkdownSummary(r, 2000)
-	if len(small) > 2000 || !strings.HasPrefix(small, "## ❌") {
-		t.Errorf("summary at a 2000-byte limit: %d bytes", len(small))
+		if !strings.HasPrefix(md, "## ❌ gopreflight: 20000 of 20000") {
+			t.Errorf("limit %d: no verdict first", limit)
+		}
+		if limit < 2000 {
+			continue
+		}
+		if len(md) < limit/4 {
+			t.Errorf("limit %d: summary cut to %d bytes, far more than needed", limit, len(md))
+		}
+		for _, want := range []string{"more not shown; see the JSON report", "### Endpoints", "```mermaid"} {
+			if !strings.Contains(md, want) {
+				t.Errorf("limit %d: truncated summary lacks %q", limit, want)
+			}
+		}
 	}
 }
