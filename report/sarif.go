@@ -39,7 +39,6 @@ func SARIF(w io.Writer, r *Report) error {
 		ID               string  `json:"id"`
 		Name             string  `json:"name"`
 		ShortDescription message `json:"shortDescription"`
-		HelpURI          string  `json:"helpUri,omitempty"`
 	}
 
 	rules := map[string]bool{}
@@ -90,8 +89,7 @@ func SARIF(w io.Writer, r *Report) error {
 	}
 	var ruleList []rule
 	for id := range rules {
-		ruleList = append(ruleList, rule{ID: id, Name: id, ShortDescription: message{"gopreflight cause " + id},
-			HelpURI: "https://github.com/gopreflight/gopreflight#cause-codes"})
+		ruleList = append(ruleList, rule{ID: id, Name: id, ShortDescription: message{"gopreflight cause " + id}})
 	}
 	sort.Slice(ruleList, func(i, j int) bool { return ruleList[i].ID < ruleList[j].ID })
 	if results == nil {
