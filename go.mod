@@ -7,6 +7,8 @@ require (
 	github.com/miekg/dns v1.1.62
 	github.com/prometheus/client_model v0.6.1
 	github.com/prometheus/common v0.62.0
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.2
+	github.com/sethvargo/go-githubactions v1.3.2
 	golang.org/x/crypto/x509roots/fallback v0.0.0-20240904212608-c9da6b9a4008
 	golang.org/x/mod v0.24.0
 	golang.org/x/net v0.38.0

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/gopreflight/gopreflight/checks"
+	"github.com/gopreflight/gopreflight/ghactions"
 	"github.com/gopreflight/gopreflight/goenv"
 	"github.com/gopreflight/gopreflight/plan"
 	"github.com/gopreflight/gopreflight/probe"
@@ -48,6 +49,7 @@ type options struct {
 	proxy, candidates, format, output, depth, failOn, ignore, caFile string
 	resolver                                                         string
 	checksums, setEnv, quiet, verbose                                bool
+	summary, annotations                                             bool
 	timeout, requestTimeout                                          time.Duration
 	concurrency, retries                                             int
 	depthSet                                                         bool
@@ -77,9 +79,15 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.StringVar(&o.caFile, "ca-file", "", "PEM file of extra CA certificates to trust")
 	fs.StringVar(&o.resolver, "resolver", "", "send DNS queries to this `server` (host:port) instead of the system resolver, as dig @server does")
 	fs.BoolVar(&o.setEnv, "set-env", false, "in GitHub Actions, export the recommended GOPROXY to later steps")
+	fs.BoolVar(&o.summary, "summary", true, "in GitHub Actions, write the job summary")
+	fs.BoolVar(&o.annotations, "annotations", true, "with --format github, annotate go.mod lines")
 	fs.BoolVar(&o.quiet, "quiet", false, "less on stderr")
 	fs.BoolVar(&o.verbose, "verbose", false, "more on stderr")
 	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	inputPaths, err := applyInputs(fs, getenv)
+	if err != nil {
 		return nil, err
 	}
 	o.depthSet = flagSet(fs, "depth")
@@ -87,6 +95,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 		o.checksums = false
 	}
 	o.paths = fs.Args()
+	if len(o.paths) == 0 {
+		o.paths = inputPaths
+	}
 	if len(o.paths) == 0 {
 		o.paths = []string{"."}
 	}
@@ -136,6 +147,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if opts.proxy != "" {
 		env.GOPROXY = opts.proxy
 	}
+	creds := env.Netrc()
+	if ghactions.Active(getenv) {
+		maskSecrets(stderr, getenv, env, opts, creds)
+	}
 	proxies, err := goenv.ParseProxyList(env.GOPROXY)
 	if err != nil {
 		return fail(fmt.Errorf("GOPROXY: %w", err))
@@ -154,7 +169,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fail(err)
 	}
-	creds := env.Netrc()
 	logf := func(string) {}
 	if opts.verbose {
 		logf = func(s string) { fmt.Fprintln(stderr, s) }
@@ -213,6 +227,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	passed := rep.Gate(opts.failOn)
 
 	render, _ := report.Lookup(opts.format)
+	if opts.format == "github" {
+		render = func(w io.Writer, r *report.Report) error {
+			return report.GitHubWith(w, r, report.GitHubOptions{Workspace: getenv("GITHUB_WORKSPACE"), NoAnnotations: !opts.annotations})
+		}
+	}
 	if err := render(stdout, rep); err != nil {
 		fmt.Fprintf(stderr, "gopreflight: writing report: %v\n", err)
 	}
@@ -220,6 +239,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if err := writeJSON(opts.output, rep); err != nil {
 			fmt.Fprintf(stderr, "gopreflight: %v\n", err)
 		}
+	}
+	if ghactions.Active(getenv) {
+		publish(opts, getenv, rep, stderr)
 	}
 	if !passed && opts.failOn != report.FailOnNever {
 		return exitGate

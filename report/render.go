@@ -14,6 +14,10 @@ var renderers = map[string]Renderer{
 	"text":       Text,
 	"json":       JSON,
 	"prometheus": Prometheus,
+	"github":     GitHub,
+	"markdown":   Markdown,
+	"sarif":      SARIF,
+	"junit":      JUnit,
 }
 
 // Formats lists the formats, sorted.

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gopreflight/gopreflight/ghactions"
+	"github.com/gopreflight/gopreflight/goenv"
+	"github.com/gopreflight/gopreflight/report"
+)
+
+// actionInputs maps the action's inputs (action.yml, SPEC section 8) to
+// flags. action.yml hands each input to the binary as INPUT_<NAME> in
+// env:, as the runner does for other actions; a flag given on the command
+// line wins.
+var actionInputs = []string{"proxy", "candidates", "depth", "checksums", "fail-on", "ignore", "timeout", "set-env", "summary", "annotations"}
+
+// applyInputs sets the flags that INPUT_* variables name and that the
+// command line left unset, and returns the paths of the path input.
+func applyInputs(fs *flag.FlagSet, getenv func(string) string) ([]string, error) {
+	if !ghactions.Active(getenv) {
+		return nil, nil
+	}
+	gh := ghactions.New(io.Discard, getenv)
+	for _, name := range actionInputs {
+		v := gh.Input(name)
+		if v == "" || flagSet(fs, name) {
+			continue
+		}
+		if err := fs.Set(name, v); err != nil {
+			return nil, fmt.Errorf("input %s: %w", name, err)
+		}
+	}
+	var paths []string
+	for _, p := range strings.Split(gh.Input("path"), "\n") {
+		if p = strings.TrimSpace(p); p != "" {
+			paths = append(paths, p)
+		}
+	}
+	return paths, nil
+}
+
+// maskSecrets tells the runner to hide every credential the run could
+// print: those in GOPROXY (and --proxy, --candidates), GOAUTH, the proxy
+// variables and .netrc. It writes to stderr so that stdout stays the
+// report.
+func maskSecrets(stderr io.Writer, getenv func(string) string, env *goenv.Env, opts *options, netrc []goenv.Credential) {
+	gh := ghactions.New(stderr, getenv)
+	values := []string{env.GOPROXY, env.GOAUTH, opts.proxy, opts.candidates}
+	for _, k := range []string{"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "GOPROXY", "GOAUTH"} {
+		values = append(values, getenv(k))
+	}
+	seen := map[string]bool{}
+	mask := func(s string) {
+		if s != "" && !seen[s] {
+			seen[s] = true
+			gh.Mask(s)
+		}
+	}
+	for _, v := range values {
+		for _, s := range goenv.Secrets(v) {
+			mask(s)
+		}
+	}
+	for _, c := range netrc {
+		mask(c.Password)
+	}
+}
+
+// publish hands the run's results to the Actions runner: step outputs,
+// the job summary and, with --set-env, the recommended GOPROXY for later
+// steps. A runner file that cannot be written is a warning, not a failure
+// of the check.
+func publish(opts *options, getenv func(string) string, rep *report.Report, stderr io.Writer) {
+	gh := ghactions.New(stderr, getenv)
+	warn := func(err error) {
+		if err != nil {
+			fmt.Fprintf(stderr, "gopreflight: %s\n", goenv.Redact(err.Error()))
+		}
+	}
+	reportPath, err := writeRunnerReport(opts, getenv, rep)
+	warn(err)
+	outputs := [][2]string{
+		{"passed", fmt.Sprint(rep.Summary.Passed)},
+		{"unreachable", fmt.Sprint(rep.Summary.Unreachable)},
+		{"not-found", fmt.Sprint(rep.Summary.NotFound)},
+		{"recommended-goproxy", rep.Recommendation.GOPROXY},
+		{"fastest-proxy", fastestProxy(rep)},
+		{"report", reportPath},
+	}
+	for _, o := range outputs {
+		warn(gh.SetOutput(o[0], o[1]))
+	}
+	if opts.summary {
+		warn(gh.AddSummary(report.MarkdownSummary(rep, report.SummaryLimit)))
+	}
+	if opts.setEnv && rep.Recommendation.GOPROXY != "" {
+		warn(gh.SetEnv("GOPROXY", rep.Recommendation.GOPROXY))
+	}
+}
+
+// writeRunnerReport writes the JSON report for the report output: the
+// --output file when given, else a new file under RUNNER_TEMP.
+func writeRunnerReport(opts *options, getenv func(string) string, rep *report.Report) (string, error) {
+	if opts.output != "" {
+		return absPath(opts.output), nil // run writes it
+	}
+	dir := getenv("RUNNER_TEMP")
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	f, err := os.CreateTemp(dir, "gopreflight-report-*.json")
+	if err != nil {
+		return "", fmt.Errorf("report output: %w", err)
+	}
+	if err := report.JSON(f, rep); err != nil {
+		f.Close()
+		return "", fmt.Errorf("report output %s: %w", f.Name(), err)
+	}
+	return f.Name(), f.Close()
+}
+
+// fastestProxy is the best-ranked complete proxy.
+func fastestProxy(rep *report.Report) string {
+	best := report.Rank{}
+	for _, k := range rep.Ranking {
+		if k.Complete && (best.URL == "" || k.Rank < best.Rank) {
+			best = k
+		}
+	}
+	return best.URL
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
