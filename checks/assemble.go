@@ -42,7 +42,9 @@ func (res *Result) Report(toolVersion string, started time.Time, wss []*workspac
 	}
 	rep.Endpoints = endpointsReport(res.Config.Client.Endpoints.List())
 	rep.Summary = summarize(rep.Modules)
-	rep.Findings = findings(rep)
+	rep.Checksums = res.Checksums
+	rep.Findings = append(findings(rep), res.sumFindings()...)
+	sort.SliceStable(rep.Findings, func(i, j int) bool { return sevRank(rep.Findings[i].Severity) > sevRank(rep.Findings[j].Severity) })
 	rep.DurationMS = time.Since(started).Milliseconds()
 	return rep
 }
@@ -83,6 +85,10 @@ func moduleReport(t *plan.Target, o outcome) report.Module {
 	}
 	if m.Attempts == nil {
 		m.Attempts = []report.Attempt{}
+	}
+	if at := o.sum.at; at != nil {
+		// A go.sum line that differs from the database is reported there.
+		m.File, m.Line, m.Column = at.File, at.Line, at.Col
 	}
 	if t.Required != nil && m.Detail == "" {
 		m.Detail = "replaces " + t.Required.Path + "@" + t.Required.Version

@@ -51,9 +51,12 @@ type outcome struct {
 	detail   string
 	attempts []report.Attempt
 	duration time.Duration
-	// modHash is the h1: hash of the .mod the via route served.
-	modHash string
-	done    bool
+	// modHash is the h1: hash of the .mod the via route served; zipHash
+	// that of the zip, when downloaded (--depth full).
+	modHash, zipHash string
+	// sum is the checksum verdict (checksum.go).
+	sum  sumCheck
+	done bool
 }
 
 // Run checks every target of p and returns the report. It returns by the
@@ -63,8 +66,11 @@ func Run(ctx context.Context, cfg Config, p *plan.Plan) *Result {
 	defer cancel()
 	r := &runner{cfg: cfg, plan: p, out: make([]outcome, len(p.Targets))}
 	r.registerEndpoints()
+	sums := r.lookupSums(ctx)
 	r.resolveAll(ctx)
-	return &Result{Plan: p, Outcomes: r.snapshot(), Config: cfg}
+	out := r.snapshot()
+	checksums := r.verifySums(out, sums())
+	return &Result{Plan: p, Outcomes: out, Config: cfg, Checksums: checksums}
 }
 
 type runner struct {
@@ -80,6 +86,8 @@ type Result struct {
 	Plan     *plan.Plan
 	Outcomes []outcome
 	Config   Config
+	// Checksums is how go.sum was verified.
+	Checksums report.Checksums
 }
 
 func (r *runner) registerEndpoints() {
@@ -175,9 +183,6 @@ func (r *runner) resolve(ctx context.Context, t *plan.Target) outcome {
 		o = r.viaProxies(ctx, t)
 	}
 	o.duration = time.Since(start)
-	if o.status == report.StatusOK {
-		r.verifyModHash(t, &o)
-	}
 	if ctx.Err() != nil && o.status != report.StatusOK {
 		o.status, o.cause = report.StatusTimeout, cause.Timeout
 	}

@@ -20,8 +20,9 @@ func findings(rep *report.Report) []report.Finding {
 	groups := map[key][]string{}
 	var order []key
 	for _, m := range rep.Modules {
-		if m.Status == report.StatusOK || m.Status == report.StatusSkipped {
-			continue
+		switch m.Status {
+		case report.StatusOK, report.StatusSkipped, report.StatusChecksumMismatch, report.StatusMissingSum:
+			continue // checksum verdicts: sumFindings
 		}
 		k := key{m.Status, m.Cause, m.Via}
 		if _, ok := groups[k]; !ok {
@@ -45,9 +46,6 @@ func findings(rep *report.Report) []report.Finding {
 		case report.StatusTimeout:
 			f.Title = fmt.Sprintf("%s timed out via %s", n, k.via)
 			f.Advice = "Raise --timeout or --request-timeout, or check the network path to the proxy."
-		case report.StatusChecksumMismatch:
-			f.Title = fmt.Sprintf("%s served with bytes that do not match go.sum", n)
-			f.Advice = "Find which side changed (go.sum in version control, or the mirror) before touching caches; do not delete go.sum lines blindly."
 		default:
 			f.Title = fmt.Sprintf("%s unreachable via %s: %s", n, k.via, k.cause)
 			f.Advice = "See the endpoint's cause; the proxy or the network path to it is failing."
