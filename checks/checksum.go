@@ -265,26 +265,33 @@ func judge(t *plan.Target, o *outcome, a sumdb.Answer, asked, off, modMod bool) 
 	// go.sum lacks a line the build needs: the go command fails with
 	// "missing go.sum entry" unless -mod=mod lets it add the line, which
 	// it does from the database when GONOSUMDB does not exempt the module.
+	// The toolchain, never in go.sum, always comes from the database.
+	fromDB := modMod || t.Toolchain
+	but := "-mod=mod would add it, but "
+	if t.Toolchain {
+		but = "the go command verifies toolchain downloads against the checksum database, but "
+	}
 	var why string
 	switch {
 	case t.Toolchain && off:
-		why = "the go command verifies toolchain downloads against the checksum database, and GOSUMDB=off disables it"
+		why = but + "GOSUMDB=off disables it"
 	case t.Toolchain && !asked:
 		return // --checksums=false: not verified, not judged
-	case (t.Toolchain || modMod) && verifiedDB, modMod && !asked:
+	case fromDB && verifiedDB, modMod && !asked:
 		return
-	case asked && a.Unknown:
-		why = "the checksum database does not know this version (set GONOSUMDB or GOPRIVATE if it is private)"
-	case asked && a.Fail != nil:
-		why = "the checksum database is unavailable: " + string(a.Fail.Cause) + ": " + a.Fail.Detail
-	case !modMod:
+	case !fromDB:
 		why = `the build fails with "missing go.sum entry"`
+	case a.Unknown:
+		why = but + "the checksum database does not know this version (set GONOSUMDB or GOPRIVATE if it is private)"
+	case a.Fail != nil:
+		why = but + "the checksum database is unavailable: " + string(a.Fail.Cause) + ": " + a.Fail.Detail
 	}
 	s.missing = true
-	// No cause code names a missing line; the bytes match no go.sum line,
-	// unless the database's failure is what keeps the line from the build.
+	// No cause code names a missing line: the bytes match no go.sum line.
+	// Where the database is what keeps the go command from adding it, its
+	// failure is the cause.
 	o.status, o.cause = report.StatusMissingSum, cause.ChecksumMismatch
-	if asked && a.Fail != nil {
+	if fromDB && asked && a.Fail != nil {
 		o.cause = a.Fail.Cause
 	}
 	lines := "no go.sum line"
@@ -398,7 +405,7 @@ func (res *Result) sumFindings() []report.Finding {
 		sev, detail := report.SeverityWarning, "The go command asks the database only for lines go.sum lacks, so a build with a complete go.sum still works."
 		if len(needDB) > 0 {
 			sev = report.SeverityError
-			detail = fmt.Sprintf("%s need the database (go.sum lacks their lines, or a toolchain download): %s.", plural(len(needDB), "module version"), strings.Join(ids(needDB), ", "))
+			detail = fmt.Sprintf("The build needs the database for %s (lines go.sum lacks, or a toolchain download): %s.", plural(len(needDB), "module version"), strings.Join(ids(needDB), ", "))
 		}
 		where := sums.URL
 		if where == "" {
