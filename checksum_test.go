@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -134,6 +136,7 @@ func sumdbEndpoint(t *testing.T, rep *report.Report) report.Endpoint {
 }
 
 func TestChecksumsAllGood(t *testing.T) {
+	t.Parallel()
 	w := newSumWorld(t)
 	env := w.env()
 	tr := runTool(t, env, w.dir)
@@ -166,6 +169,7 @@ func TestChecksumsAllGood(t *testing.T) {
 // TestTamperedGoSum: a go.sum line that differs from the database is a
 // checksum_mismatch at that go.sum line, whichever line it is.
 func TestTamperedGoSum(t *testing.T) {
+	t.Parallel()
 	other := goproxytest.Module{Path: "example.test/a", Version: "v1.0.0", Files: map[string]string{"a.go": "package a // other bytes\n"}}
 	otherProxy := goproxytest.New(t, other)
 	otherZip, otherMod := otherProxy.GoSum(other.Path, other.Version)
@@ -212,6 +216,7 @@ func TestTamperedGoSum(t *testing.T) {
 // another zip (--depth full) is a checksum_mismatch naming the mirror,
 // with or without the database.
 func TestMirrorServesOtherBytes(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		gosumdb bool
@@ -261,6 +266,7 @@ func TestMirrorServesOtherBytes(t *testing.T) {
 // TestMissingSum: a required module absent from go.sum fails the build
 // with "missing go.sum entry" unless -mod=mod lets the go command add it.
 func TestMissingSum(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		goflags string
@@ -318,6 +324,7 @@ func TestMissingSum(t *testing.T) {
 // exemption the database's 404 is a notice, not a mismatch, since go.sum
 // has the lines.
 func TestGONOSUMDB(t *testing.T) {
+	t.Parallel()
 	priv := goproxytest.Module{Path: "private.test/p", Version: "v1.0.0", Files: map[string]string{"p.go": "package p\n"}}
 	for _, tc := range []struct {
 		name      string
@@ -358,6 +365,7 @@ func TestGONOSUMDB(t *testing.T) {
 // naming its endpoint's cause while module statuses still come from the
 // proxy; it is an error only when go.sum lacks lines.
 func TestSumDBUnreachable(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name     string
 		complete bool
@@ -402,6 +410,7 @@ func TestSumDBUnreachable(t *testing.T) {
 // TestSumDBWrongKey: tree heads signed by another key are a security
 // error, never ok.
 func TestSumDBWrongKey(t *testing.T) {
+	t.Parallel()
 	w := newSumWorld(t)
 	w.db.SignWithWrongKey(true)
 	env := w.env()
@@ -432,6 +441,7 @@ func TestSumDBWrongKey(t *testing.T) {
 // through the proxy's /sumdb/<name>/ path, and its own host is never
 // contacted nor listed.
 func TestSumDBThroughProxy(t *testing.T) {
+	t.Parallel()
 	w := newSumWorld(t)
 	w.proxy.ProxySumDB(w.db)
 	env := w.env("GOSUMDB=" + w.db.VerifierKey())
@@ -461,6 +471,7 @@ func TestSumDBThroughProxy(t *testing.T) {
 // URL, is reached through a proxy that proxies it; a database there that
 // signs with another key than the built-in one is a security error.
 func TestDefaultSumDBThroughProxy(t *testing.T) {
+	t.Parallel()
 	w := newSumWorld(t)
 	impostor := sumdbtest.New(t, goenv.DefaultGOSUMDB)
 	for _, m := range sumMods {
@@ -479,5 +490,89 @@ func TestDefaultSumDBThroughProxy(t *testing.T) {
 		if e.Role == report.RoleSumDB {
 			t.Errorf("a direct database endpoint is listed: %+v", e)
 		}
+	}
+}
+
+// TestToolchainAlwaysVerified: the go command verifies a toolchain
+// download against the database even where GONOSUMDB matches it, and
+// cannot download one at all with GOSUMDB=off.
+func TestToolchainAlwaysVerified(t *testing.T) {
+	t.Parallel()
+	tc := goproxytest.Module{
+		Path:    "golang.org/toolchain",
+		Version: "v0.0.1-go1.99.0." + runtime.GOOS + "-" + runtime.GOARCH,
+		Files:   map[string]string{"bin/go": "#!/bin/sh\n"},
+	}
+	for _, c := range []struct {
+		name    string
+		gosumdb func(*sumWorld) string
+		checks  string
+		status  string
+		cause   cause.Code
+		code    int
+	}{
+		{"verified despite GONOSUMDB", func(w *sumWorld) string { return w.db.GOSUMDB() }, "true", report.StatusOK, cause.OK, 0},
+		{"GOSUMDB=off", func(*sumWorld) string { return "off" }, "true", report.StatusMissingSum, cause.ChecksumMismatch, 1},
+		{"GOSUMDB=off, --checksums by default", func(*sumWorld) string { return "off" }, "", report.StatusMissingSum, cause.ChecksumMismatch, 1},
+		{"--checksums=false: not judged", func(w *sumWorld) string {
+			return w.db.VerifierKey() + " http://" + faultserver.ClosedPort(t)
+		}, "false", report.StatusOK, cause.OK, 0},
+		{"database unreachable", func(w *sumWorld) string {
+			return w.db.VerifierKey() + " http://" + faultserver.ClosedPort(t)
+		}, "true", report.StatusMissingSum, cause.TCPRefused, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w := newSumWorld(t)
+			w.proxy.Add(tc)
+			w.db.AddModule(w.proxy.GoSum(tc.Path, tc.Version))
+			gomod, err := os.ReadFile(filepath.Join(w.dir, "go.mod"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			gomod = bytes.Replace(gomod, []byte("go 1.21\n"), []byte("go 1.21\n\ntoolchain go1.99.0\n"), 1)
+			if err := os.WriteFile(filepath.Join(w.dir, "go.mod"), gomod, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			env := w.env("GOSUMDB="+c.gosumdb(w), "GONOSUMDB=golang.org", "GOTOOLCHAIN=auto")
+			args := []string{"--retries", "0", w.dir}
+			if c.checks != "" {
+				args = append([]string{"--checksums=" + c.checks}, args...)
+			}
+			tr := runTool(t, env, args...)
+			m := tr.module(t, tc.Path, tc.Version)
+			if m.Status != c.status || m.Cause != c.cause || tr.code != c.code {
+				t.Errorf("toolchain %s/%s (%s), exit %d; want %s/%s, exit %d", m.Status, m.Cause, m.Detail, tr.code, c.status, c.cause, c.code)
+			}
+			if c.checks == "true" && c.status == report.StatusOK && w.db.Count("/lookup/golang.org/toolchain@") == 0 {
+				t.Error("the toolchain was not looked up")
+			}
+			if c.status == report.StatusOK && tr.rep.Checksums.Exempt != 0 {
+				t.Errorf("the toolchain counted exempt: %+v", tr.rep.Checksums)
+			}
+		})
+	}
+}
+
+// TestSumDBStalled: a database that never answers does not hold the run
+// past --timeout; modules keep their statuses from the proxy.
+func TestSumDBStalled(t *testing.T) {
+	t.Parallel()
+	w := newSumWorld(t)
+	w.db.Handle(func(string) bool { return true }, http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done()
+	}))
+	start := time.Now()
+	tr := runTool(t, w.env(), "--timeout", "2s", "--request-timeout", "10s", w.dir)
+	if el := time.Since(start); el > 3*time.Second {
+		t.Errorf("run took %v with --timeout 2s", el)
+	}
+	if m := tr.module(t, "example.test/a", "v1.0.0"); m.Status != report.StatusOK {
+		t.Errorf("module a: %s (%s)", m.Status, m.Detail)
+	}
+	if c := tr.rep.Checksums; c.Status != report.SumDBUnavailable || c.Cause != cause.Timeout {
+		t.Errorf("checksums %+v, want unavailable by timeout", c)
+	}
+	if tr.code != 0 {
+		t.Errorf("exit %d, want 0: a complete go.sum does not need the database", tr.code)
 	}
 }

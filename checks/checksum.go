@@ -43,9 +43,11 @@ type sumCheck struct {
 
 // sumLookups are the database's answers, by target index.
 type sumLookups struct {
-	db      *sumdb.DB // nil when the database is not consulted
-	off     bool      // GOSUMDB=off or --checksums=false
-	answers map[int]sumdb.Answer
+	db  *sumdb.DB // nil when the database is not consulted
+	off bool      // GOSUMDB=off or --checksums=false
+	// gosumdbOff: GOSUMDB=off, which makes toolchain downloads fail.
+	gosumdbOff bool
+	answers    map[int]sumdb.Answer
 }
 
 // lookupSums starts asking the database about every target whose go.sum
@@ -56,7 +58,7 @@ func (r *runner) lookupSums(ctx context.Context) func() *sumLookups {
 	l := &sumLookups{answers: map[int]sumdb.Answer{}}
 	cfg, err := goenv.ParseSumDB(env.GOSUMDB)
 	if !r.cfg.Checksums || err != nil || cfg.Off {
-		l.off = true
+		l.off, l.gosumdbOff = true, cfg.Off
 		return func() *sumLookups { return l }
 	}
 	var jobs []int
@@ -160,7 +162,7 @@ func (r *runner) verifySums(out []outcome, l *sumLookups) report.Checksums {
 		if a.Fail != nil && (dbFail == nil || a.Fail.Security && !dbFail.Security) {
 			dbFail = a.Fail
 		}
-		judge(t, o, a, asked, l.off, modFlag == "mod")
+		judge(t, o, a, asked, l, modFlag == "mod")
 		s := o.sum
 		switch {
 		case s.exempt:
@@ -197,9 +199,9 @@ func (r *runner) verifySums(out []outcome, l *sumLookups) report.Checksums {
 // judge decides one target's checksum verdict. Precedence: a module that
 // cannot be fetched keeps that status; then checksum_mismatch (the mirror,
 // go.sum, or the database's answer); then missing_sum.
-func judge(t *plan.Target, o *outcome, a sumdb.Answer, asked, off, modMod bool) {
+func judge(t *plan.Target, o *outcome, a sumdb.Answer, asked bool, l *sumLookups, modMod bool) {
 	s := &o.sum
-	s.exempt = !asked && !off && !t.Toolchain
+	s.exempt = !asked && !l.off && !t.Toolchain
 	s.unknown = asked && a.Unknown
 	verifiedDB := asked && a.Fail == nil && !a.Unknown
 	lacking := t.ModSum == nil || t.Need == plan.NeedZip && t.Sum == nil
@@ -273,7 +275,7 @@ func judge(t *plan.Target, o *outcome, a sumdb.Answer, asked, off, modMod bool) 
 	}
 	var why string
 	switch {
-	case t.Toolchain && off:
+	case t.Toolchain && l.gosumdbOff:
 		why = but + "GOSUMDB=off disables it"
 	case t.Toolchain && !asked:
 		return // --checksums=false: not verified, not judged
