@@ -3,7 +3,6 @@ package checks
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -34,7 +33,6 @@ type sumCheck struct {
 	// needsDB: the build must ask the database (go.sum lacks a line the
 	// go command would add, or the toolchain module).
 	needsDB  bool
-	missing  bool
 	verified bool
 	unknown  bool
 	exempt   bool
@@ -209,7 +207,9 @@ func judge(t *plan.Target, o *outcome, a sumdb.Answer, asked bool, l *sumLookups
 		lacking = true // never in go.sum: always verified by the database
 	}
 	s.needsDB = lacking && (asked || t.Toolchain)
-	if o.status != report.StatusOK {
+	if o.status != report.StatusOK || module.CanonicalVersion(t.Module.Version) != t.Module.Version {
+		// Not fetched, or a query the go command resolves (and records
+		// under the version it resolves to).
 		return
 	}
 	s.hashed = o.modHash != "" || o.zipHash != ""
@@ -288,7 +288,7 @@ func judge(t *plan.Target, o *outcome, a sumdb.Answer, asked bool, l *sumLookups
 	case a.Fail != nil:
 		why = but + "the checksum database is unavailable: " + string(a.Fail.Cause) + ": " + a.Fail.Detail
 	}
-	s.missing = true
+	s.verified = false
 	// No cause code names a missing line: the bytes match no go.sum line.
 	// Where the database is what keeps the go command from adding it, its
 	// failure is the cause.
@@ -430,6 +430,5 @@ func (res *Result) sumFindings() []report.Finding {
 			Endpoints: dbEndpoint, Modules: ids(unknown),
 		})
 	}
-	sort.SliceStable(out, func(i, j int) bool { return sevRank(out[i].Severity) > sevRank(out[j].Severity) })
 	return out
 }
