@@ -39,7 +39,7 @@ func newStep(t *testing.T) *step {
 		"GITHUB_STEP_SUMMARY": filepath.Join(files, "summary"),
 		"GITHUB_WORKSPACE":    s.workspace,
 		"RUNNER_TEMP":         s.runnerTemp,
-		"GOENV":               "off", "GOSUMDB": "off", "GOTOOLCHAIN": "local", "HOME": t.TempDir(), "GOFLAGS": "",
+		"GOENV":               "off", "GOSUMDB": "off", "GOTOOLCHAIN": "local", "HOME": t.TempDir(), "GOFLAGS": "-mod=mod",
 		"GOMODCACHE": t.TempDir(),
 	}
 	return s

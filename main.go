@@ -155,6 +155,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fail(fmt.Errorf("GOPROXY: %w", err))
 	}
+	if _, err := goenv.ParseSumDB(env.GOSUMDB); err != nil {
+		return fail(fmt.Errorf("GOSUMDB: %w", err))
+	}
 	var wss []*workspace.Workspace
 	for _, p := range opts.paths {
 		ws, err := workspace.Load(p)

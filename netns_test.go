@@ -286,7 +286,7 @@ func (n *netns) run(t *testing.T, bin string, env []string, dir string) *report.
 	defer cancel()
 	out := filepath.Join(t.TempDir(), "report.json")
 	args := []string{"netns", "exec", n.name, "env", "-i",
-		"HOME=" + t.TempDir(), "GOENV=off", "GOSUMDB=off", "GOTOOLCHAIN=local", "GOFLAGS=", "PATH=/usr/bin:/bin"}
+		"HOME=" + t.TempDir(), "GOENV=off", "GOSUMDB=off", "GOTOOLCHAIN=local", "GOFLAGS=-mod=mod", "PATH=/usr/bin:/bin"}
 	args = append(args, env...)
 	args = append(args, bin, "--format", "json", "--output", out, "--retries", "0",
 		"--request-timeout", "1s", "--timeout", "15s", dir)

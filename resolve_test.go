@@ -28,7 +28,7 @@ type toolRun struct {
 func runTool(t *testing.T, env map[string]string, args ...string) toolRun {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "report.json")
-	base := map[string]string{"GOENV": "off", "GOSUMDB": "off", "GOTOOLCHAIN": "local", "HOME": t.TempDir(), "GOFLAGS": ""}
+	base := map[string]string{"GOENV": "off", "GOSUMDB": "off", "GOTOOLCHAIN": "local", "HOME": t.TempDir(), "GOFLAGS": "-mod=mod"} // fixtures have no go.sum: let the build add it, as the judge does
 	for k, v := range env {
 		base[k] = v
 	}
@@ -176,7 +176,8 @@ func TestResolveMatchesGoCommand(t *testing.T) {
 				req.WriteString("require " + p + " " + v + "\n")
 			}
 			dir := writeModule(t, map[string]string{"go.mod": "module example.test/app\n\ngo 1.21\n\n" + req.String()})
-			tr := runTool(t, map[string]string{"GOPROXY": tt.goproxy, "GOMODCACHE": t.TempDir()}, "--retries", "0", dir)
+			// No go.sum: -mod=mod, as for the judge, lets the go command add it.
+			tr := runTool(t, map[string]string{"GOPROXY": tt.goproxy, "GOMODCACHE": t.TempDir(), "GOFLAGS": "-mod=mod"}, "--retries", "0", dir)
 			verdicts := judge(t, []string{"GOPROXY=" + tt.goproxy}, tt.mods...)
 			failed := false
 			for _, id := range tt.mods {

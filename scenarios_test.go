@@ -9,6 +9,7 @@ import (
 
 	"github.com/gopreflight/gopreflight/cause"
 	"github.com/gopreflight/gopreflight/internal/goproxytest"
+	"github.com/gopreflight/gopreflight/internal/sumdbtest"
 	"github.com/gopreflight/gopreflight/report"
 )
 
@@ -19,7 +20,8 @@ func TestBuildShapes(t *testing.T) {
 	proxy := goproxytest.New(t, append(fixtures,
 		goproxytest.Module{Path: "golang.org/toolchain", Version: "v0.0.1-go1.99.1.linux-amd64", Files: map[string]string{"bin/go": "fake"}},
 	)...)
-	env := map[string]string{"GOPROXY": proxy.URL()}
+	// No go.sum in these modules: -mod=mod lets the go command add it.
+	env := map[string]string{"GOPROXY": proxy.URL(), "GOFLAGS": "-mod=mod"}
 
 	t.Run("replace and exclude", func(t *testing.T) {
 		dir := writeModule(t, map[string]string{
@@ -82,7 +84,9 @@ exclude example.test/good v0.9.0
 		dir := writeModule(t, map[string]string{
 			"go.mod":             "module example.test/app\n\ngo 1.21\n\nrequire example.test/good v1.0.0\n",
 			"vendor/modules.txt": "# example.test/good v1.0.0\n## explicit\nexample.test/good\n",
+			"go.sum":             strings.Join(lines(proxy.GoSum("example.test/good", "v1.0.0")), "\n") + "\n",
 		})
+		env := map[string]string{"GOPROXY": proxy.URL(), "GOFLAGS": ""}
 		before := len(proxy.Requests())
 		tr := runTool(t, env, dir)
 		if m := tr.module(t, "example.test/good", "v1.0.0"); m.Status != report.StatusSkipped || m.Detail != "vendor mode" {
@@ -102,7 +106,10 @@ exclude example.test/good v0.9.0
 
 	t.Run("toolchain line", func(t *testing.T) {
 		dir := writeModule(t, map[string]string{"go.mod": "module example.test/app\n\ngo 1.21\n\ntoolchain go1.99.1\n"})
-		e := map[string]string{"GOPROXY": proxy.URL(), "GOTOOLCHAIN": "auto", "GOOS": "linux", "GOARCH": "amd64"}
+		// Toolchains are always verified against the checksum database.
+		db := sumdbtest.New(t, "sum.example.test")
+		db.AddModule(proxy.GoSum("golang.org/toolchain", "v0.0.1-go1.99.1.linux-amd64"))
+		e := map[string]string{"GOPROXY": proxy.URL(), "GOSUMDB": db.GOSUMDB(), "GOTOOLCHAIN": "auto", "GOOS": "linux", "GOARCH": "amd64"}
 		tr := runTool(t, e, dir)
 		m := tr.module(t, "golang.org/toolchain", "v0.0.1-go1.99.1.linux-amd64")
 		if m.Status != report.StatusOK || m.Line != 5 {
@@ -130,7 +137,7 @@ exclude example.test/good v0.9.0
 			w.Write([]byte("P"))
 		}))
 		dir := writeModule(t, map[string]string{"go.mod": "module example.test/app\n\ngo 1.21\n\nrequire example.test/good v1.0.0\n"})
-		tr := runTool(t, map[string]string{"GOPROXY": p.URL()}, dir)
+		tr := runTool(t, map[string]string{"GOPROXY": p.URL(), "GOFLAGS": "-mod=mod"}, dir)
 		if m := tr.module(t, "example.test/good", "v1.0.0"); m.Status != report.StatusOK {
 			t.Errorf("status %s (%s)", m.Status, m.Detail)
 		}
@@ -151,7 +158,7 @@ exclude example.test/good v0.9.0
 		os.MkdirAll(filepath.Dir(p), 0o755)
 		os.WriteFile(p, []byte("module example.test/good\n"), 0o644)
 		dir := writeModule(t, map[string]string{"go.mod": "module example.test/app\n\ngo 1.21\n\nrequire (\n\texample.test/good v1.0.0\n\texample.test/good2 v1.0.0\n)\n"})
-		tr := runTool(t, map[string]string{"GOPROXY": "off", "GOMODCACHE": cache}, dir)
+		tr := runTool(t, map[string]string{"GOPROXY": "off", "GOMODCACHE": cache, "GOFLAGS": "-mod=mod"}, dir)
 		if m := tr.module(t, "example.test/good", "v1.0.0"); m.Status != report.StatusOK || m.Via != "off" {
 			t.Errorf("cached module with GOPROXY=off: %s via %s", m.Status, m.Via)
 		}
@@ -207,3 +214,5 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 }
+
+func lines(s ...string) []string { return s }

@@ -48,7 +48,8 @@ func (res *Result) Report(toolVersion string, started time.Time, wss []*workspac
 		// ignored): no host belongs on its allow-list.
 		rep.Endpoints = []report.Endpoint{}
 	}
-	rep.Findings = res.findings(rep, eps)
+	rep.Checksums = res.Checksums
+	rep.Findings = append(res.findings(rep, eps), res.sumFindings()...)
 	res.rankReport(rep)
 	rep.DurationMS = time.Since(started).Milliseconds()
 	return rep
@@ -90,6 +91,10 @@ func moduleReport(t *plan.Target, o outcome) report.Module {
 	}
 	if m.Attempts == nil {
 		m.Attempts = []report.Attempt{}
+	}
+	if at := o.sum.at; at != nil {
+		// A go.sum line that differs from the database is reported there.
+		m.File, m.Line, m.Column = at.File, at.Line, at.Col
 	}
 	if t.Required != nil && m.Detail == "" {
 		m.Detail = "replaces " + t.Required.Path + "@" + t.Required.Version

@@ -51,9 +51,12 @@ type outcome struct {
 	detail   string
 	attempts []report.Attempt
 	duration time.Duration
-	// modHash is the h1: hash of the .mod the via route served.
-	modHash string
-	done    bool
+	// modHash is the h1: hash of the .mod the via route served; zipHash
+	// that of the zip, when downloaded (--depth full).
+	modHash, zipHash string
+	// sum is the checksum verdict (checksum.go).
+	sum  sumCheck
+	done bool
 }
 
 // Run checks every target of p and returns the report. It returns by the
@@ -67,9 +70,11 @@ func Run(ctx context.Context, cfg Config, p *plan.Plan) *Result {
 		r.registerEndpoints()
 		r.startDiagnosis(ctx)
 	}
+	sums := r.lookupSums(ctx)
 	r.resolveAll(ctx)
 	out := r.snapshot()
 	res := &Result{Plan: p, Outcomes: out, Config: cfg, measured: r.measure(ctx, out)}
+	res.Checksums = r.verifySums(out, sums())
 	res.Versions = r.finishDiagnosis(ctx, res.Outcomes)
 	return res
 }
@@ -92,6 +97,8 @@ type Result struct {
 	// Versions lists, per module version not found on its proxy
 	// ("path@version"), the versions that proxy has (its @v/list).
 	Versions map[string][]string
+	// Checksums is how go.sum was verified.
+	Checksums report.Checksums
 }
 
 func (r *runner) registerEndpoints() {
@@ -187,9 +194,6 @@ func (r *runner) resolve(ctx context.Context, t *plan.Target) outcome {
 		o = r.viaProxies(ctx, t)
 	}
 	o.duration = time.Since(start)
-	if o.status == report.StatusOK {
-		r.verifyModHash(t, &o)
-	}
 	if ctx.Err() != nil && o.status != report.StatusOK {
 		o.status, o.cause = report.StatusTimeout, cause.Timeout
 	}

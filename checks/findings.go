@@ -62,8 +62,9 @@ func (fc *findingContext) moduleFindings() []report.Finding {
 	culprits := map[groupKey][]string{}
 	var order []groupKey
 	for _, m := range fc.rep.Modules {
-		if m.Status == report.StatusOK || m.Status == report.StatusSkipped {
-			continue
+		switch m.Status {
+		case report.StatusOK, report.StatusSkipped, report.StatusChecksumMismatch, report.StatusMissingSum:
+			continue // checksum verdicts have their own findings (sumFindings)
 		}
 		k := groupKey{status: m.Status, cause: m.Cause, via: m.Via}
 		ep := fc.culprit(m)
@@ -131,11 +132,6 @@ func (fc *findingContext) moduleFinding(k groupKey, mods []string, eps []*report
 		f.Title = fmt.Sprintf("%s not found on %s", n, k.via)
 		f.Detail = "The server answered 404/410: the version does not exist there. This is not network interference. " + fc.versionsDetail(mods)
 		f.Advice = "Check the version in go.mod (a typo or a deleted tag), or, for a private module, set GOPRIVATE so that the go command fetches it directly."
-		return f
-	case report.StatusChecksumMismatch:
-		f.Title = fmt.Sprintf("%s served with bytes that do not match go.sum", n)
-		f.Detail = fc.firstDetail(mods[0])
-		f.Advice = "Find which side changed (go.sum in version control, or the mirror) before touching caches; do not delete go.sum lines blindly."
 		return f
 	}
 	var ep *report.Endpoint

@@ -167,6 +167,9 @@ func (r *runner) fromProxy(ctx context.Context, base string, t *plan.Target) out
 			}
 			o.modHash = modHash(f.Body)
 		}
+		if exts[i] == "zip" && r.cfg.Depth == DepthFull {
+			o.zipHash = zipHash(f.Body)
+		}
 	}
 	o.status, o.cause = report.StatusOK, cause.OK
 	return o

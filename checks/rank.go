@@ -173,7 +173,7 @@ func (r *runner) measureProxy(ctx context.Context, m *measurement, p *proxyRun, 
 		}
 		ask = append(ask, k)
 	}
-	sup := r.cfg.Client.Do(ctx, probe.Request{Method: http.MethodGet, URL: p.url + "/sumdb/" + r.sumdbName() + "/supported", Want: cause.WantSumDB, Role: p.role})
+	sup := r.cfg.Client.Do(ctx, probe.Request{Method: http.MethodGet, URL: p.url + "/sumdb/" + r.sumdbName() + "/supported", Want: cause.WantSumDB, Role: p.role, Memo: true})
 	if ctx.Err() != nil {
 		return
 	}

@@ -57,14 +57,14 @@ for _ in $(seq 50); do
 done
 
 printf 'module example.test/app\n\ngo 1.21\n\nrequire example.test/good v1.0.0\n' >"$root/src/go.mod"
-if ! out=$(GOPROXY="http://127.0.0.1:$port" GOSUMDB=off GOTOOLCHAIN=local HOME=/home/nonroot run --depth mod --timeout 20s --format text /src 2>&1); then
+if ! out=$(GOPROXY="http://127.0.0.1:$port" GOSUMDB=off GOFLAGS=-mod=mod GOTOOLCHAIN=local HOME=/home/nonroot run --depth mod --timeout 20s --format text /src 2>&1); then
 	fail "check of a good go.mod in the image: $out"
 fi
 echo "$out" | grep -q '^PASS: all 1 needed module versions can be fetched' || fail "unexpected report: $out"
 
 printf 'module example.test/app\n\ngo 1.21\n\nrequire example.test/good v1.9.9\n' >"$root/src/go.mod"
 set +e
-out=$(GOPROXY="http://127.0.0.1:$port" GOSUMDB=off GOTOOLCHAIN=local HOME=/home/nonroot run --depth mod --timeout 20s --format text /src 2>&1)
+out=$(GOPROXY="http://127.0.0.1:$port" GOSUMDB=off GOFLAGS=-mod=mod GOTOOLCHAIN=local HOME=/home/nonroot run --depth mod --timeout 20s --format text /src 2>&1)
 code=$?
 set -e
 [ "$code" = 1 ] || fail "a missing version: exit $code, want 1: $out"

@@ -58,6 +58,8 @@ type Client struct {
 	sem       chan struct{}
 	proxyFunc func(*url.URL) (*url.URL, error)
 	Endpoints *Endpoints
+	memoMu    sync.Mutex
+	memo      map[string]*memoEntry
 	// resolverName describes the resolver in use, for DNS findings.
 	resolverName string
 
@@ -88,7 +90,7 @@ func New(o Options) (*Client, error) {
 	if o.Resolver == nil && o.DNSServer != "" {
 		o.Resolver = dnsServerResolver(o.DNSServer)
 	}
-	c := &Client{opts: o, sem: make(chan struct{}, o.Concurrency), Endpoints: newEndpoints()}
+	c := &Client{opts: o, sem: make(chan struct{}, o.Concurrency), Endpoints: newEndpoints(), memo: map[string]*memoEntry{}}
 	c.resolverName = describeResolver(o.DNSServer)
 	if o.Resolver != nil && o.DNSServer == "" {
 		c.resolverName = "the configured resolver"
@@ -170,6 +172,9 @@ type Request struct {
 	Range bool
 	// MaxBody caps how much of the body is kept; the rest is drained.
 	MaxBody int64
+	// Memo sends the request once per run and shares its result: for
+	// questions several checks ask, such as <proxy>/sumdb/<name>/supported.
+	Memo bool
 }
 
 // Result is what one request showed.
@@ -193,6 +198,41 @@ func (r Result) OK() bool { return r.Cause == cause.OK }
 // Do sends one request with retries and classifies the outcome. It never
 // returns an error: failures are data.
 func (c *Client) Do(ctx context.Context, r Request) Result {
+	if r.Memo {
+		return c.memoized(ctx, r)
+	}
+	return c.do(ctx, r)
+}
+
+// memoized sends a request once per run: later and concurrent callers get
+// the first caller's result.
+func (c *Client) memoized(ctx context.Context, r Request) Result {
+	key := r.Method + " " + r.URL
+	c.memoMu.Lock()
+	e, ok := c.memo[key]
+	if !ok {
+		e = &memoEntry{done: make(chan struct{})}
+		c.memo[key] = e
+		c.memoMu.Unlock()
+		e.res = c.do(ctx, r)
+		close(e.done)
+		return e.res
+	}
+	c.memoMu.Unlock()
+	select {
+	case <-e.done:
+		return e.res
+	case <-ctx.Done():
+		return Result{URL: goenv.Redact(r.URL), Cause: cause.Timeout, Detail: "deadline reached while waiting for the same request"}
+	}
+}
+
+type memoEntry struct {
+	done chan struct{}
+	res  Result
+}
+
+func (c *Client) do(ctx context.Context, r Request) Result {
 	res := Result{URL: goenv.Redact(r.URL)}
 	select {
 	case c.sem <- struct{}{}:

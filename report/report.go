@@ -58,6 +58,7 @@ type Report struct {
 	Recommendation Recommendation    `json:"recommendation"`
 	Ranking        []Rank            `json:"ranking"`
 	Summary        Summary           `json:"summary"`
+	Checksums      Checksums         `json:"checksums"`
 }
 
 // Input is one go.mod (a go.work contributes one per used module).

@@ -49,6 +49,7 @@ func Text(w io.Writer, r *Report) error {
 		tw.Flush()
 		b.printf("\n")
 	}
+	checksumText(b, r)
 	if len(r.Endpoints) > 0 {
 		tw := tabwriter.NewWriter(b, 2, 4, 2, ' ', 0)
 		fmt.Fprintf(tw, "ENDPOINT\tROLE\tREACHABLE\tCAUSE\tP50\tP95\tREQUESTS\tFAILURES\n")
