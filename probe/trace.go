@@ -101,6 +101,15 @@ func (st *state) startHop(raw string) {
 	}
 }
 
+// endHopLocked ends the hop in flight; trace callbacks of a dial that
+// lost a happy-eyeballs race may still be writing st.conn.
+func (st *state) endHopLocked(status int) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.endHop(status)
+}
+
+// endHop ends the hop in flight; st.mu must be held.
 func (st *state) endHop(status int) {
 	st.hops = append(st.hops, hop{origin: st.host, status: status, duration: time.Since(st.hopStart), conn: st.conn})
 }
@@ -275,10 +284,10 @@ func (st *state) finish(resp *http.Response, err error, res *Result) {
 	if err != nil {
 		res.Cause, res.Detail = st.classify(err)
 		st.bogon(res)
-		st.endHop(res.StatusCode)
+		st.endHopLocked(res.StatusCode)
 		return
 	}
-	st.endHop(resp.StatusCode)
+	st.endHopLocked(resp.StatusCode)
 	res.Body = body
 	want := st.req.Want
 	if st.req.Method == http.MethodHead || st.req.Range {
