@@ -47,23 +47,7 @@ func checksumText(b *errWriter, r *Report) {
 	if c.Status == "" {
 		return
 	}
-	head := "Checksums: "
-	switch {
-	case c.Database == "":
-		head += "no checksum database (" + c.Status + ")"
-	case c.Via != "":
-		head += fmt.Sprintf("GOSUMDB %s via proxy %s: %s", c.Database, oneLine(c.Via), c.Status)
-	case c.URL != "":
-		head += fmt.Sprintf("GOSUMDB %s at %s: %s", c.Database, oneLine(c.URL), c.Status)
-	default:
-		head += fmt.Sprintf("GOSUMDB %s: %s", c.Database, c.Status)
-	}
-	if c.Status == SumDBUnavailable || c.Status == SumDBSecurity {
-		head += fmt.Sprintf(" [%s] %s", c.Cause, oneLine(c.Detail))
-	} else if c.Status == SumDBOff {
-		head += " (" + oneLine(c.Detail) + ")"
-	}
-	b.printf("%s\n", head)
+	b.printf("Checksums: %s\n", oneLine(checksumHead(c)))
 	b.printf("  %d verified, %d mismatched, %d missing from go.sum, %d unknown to the database, %d exempt (GONOSUMDB/GOPRIVATE); mirror bytes hashed for %d\n",
 		c.Verified, c.Mismatched, c.MissingSum, c.Unknown, c.Exempt, c.MirrorHashed)
 	for _, m := range r.Modules {
@@ -73,4 +57,26 @@ func checksumText(b *errWriter, r *Report) {
 		b.printf("  %s %s at %s:%d\n      %s\n", m.Status, oneLine(m.ID()), m.File, m.Line, oneLine(m.Detail))
 	}
 	b.printf("\n")
+}
+
+// checksumHead says where the checksum database was reached and in what
+// state, for the text and Markdown reports.
+func checksumHead(c Checksums) string {
+	head := ""
+	switch {
+	case c.Database == "":
+		head += "no checksum database (" + c.Status + ")"
+	case c.Via != "":
+		head += fmt.Sprintf("GOSUMDB %s via proxy %s: %s", c.Database, c.Via, c.Status)
+	case c.URL != "":
+		head += fmt.Sprintf("GOSUMDB %s at %s: %s", c.Database, c.URL, c.Status)
+	default:
+		head += fmt.Sprintf("GOSUMDB %s: %s", c.Database, c.Status)
+	}
+	if c.Status == SumDBUnavailable || c.Status == SumDBSecurity {
+		head += fmt.Sprintf(" [%s] %s", c.Cause, c.Detail)
+	} else if c.Status == SumDBOff {
+		head += " (" + c.Detail + ")"
+	}
+	return head
 }

@@ -107,6 +107,12 @@ func markdown(r *Report, max int) string {
 		}
 	}
 
+	if c := r.Checksums; c.Status != "" {
+		p("### Checksums\n\n%s\n\n", mdText(checksumHead(c)))
+		p("%d verified · %d mismatched · %d missing from go.sum · %d unknown to the database · %d exempt · mirror bytes hashed for %d\n\n",
+			c.Verified, c.Mismatched, c.MissingSum, c.Unknown, c.Exempt, c.MirrorHashed)
+	}
+
 	if rec := r.Recommendation; rec.GOPROXY != "" || rec.Reason != "" {
 		p("### Recommended GOPROXY\n\n")
 		if rec.Reason != "" {
