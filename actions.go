@@ -75,7 +75,10 @@ func maskSecrets(stderr io.Writer, getenv func(string) string, env *goenv.Env, o
 // the job summary and, with --set-env, the recommended GOPROXY for later
 // steps. A runner file that cannot be written is a warning, not a failure
 // of the check.
-func publish(opts *options, getenv func(string) string, rep *report.Report, stderr io.Writer) {
+//
+// raw holds the proxy URLs as configured: the report redacts credentials,
+// but the GOPROXY later steps use must keep them (the runner masks them).
+func publish(opts *options, getenv func(string) string, rep *report.Report, raw []string, stderr io.Writer) {
 	gh := ghactions.New(stderr, getenv)
 	warn := func(err error) {
 		if err != nil {
@@ -89,7 +92,7 @@ func publish(opts *options, getenv func(string) string, rep *report.Report, stde
 		{"unreachable", fmt.Sprint(rep.Summary.Unreachable)},
 		{"not-found", fmt.Sprint(rep.Summary.NotFound)},
 		{"recommended-goproxy", rep.Recommendation.GOPROXY},
-		{"fastest-proxy", fastestProxy(rep)},
+		{"fastest-proxy", rep.FastestProxy()},
 		{"report", reportPath},
 	}
 	for _, o := range outputs {
@@ -99,8 +102,36 @@ func publish(opts *options, getenv func(string) string, rep *report.Report, stde
 		warn(gh.AddSummary(report.MarkdownSummary(rep, report.SummaryLimit)))
 	}
 	if opts.setEnv && rep.Recommendation.GOPROXY != "" {
-		warn(gh.SetEnv("GOPROXY", rep.Recommendation.GOPROXY))
+		v, err := unredactProxyList(rep.Recommendation.GOPROXY, raw)
+		warn(err)
+		if err == nil {
+			warn(gh.SetEnv("GOPROXY", v))
+		}
 	}
+}
+
+// unredactProxyList puts back the credentials Redact took out of each
+// entry of a GOPROXY list, from the configured URLs it was built from.
+func unredactProxyList(list string, raw []string) (string, error) {
+	entries, err := goenv.ParseProxyList(list)
+	if err != nil {
+		return "", fmt.Errorf("recommended GOPROXY: %w", err)
+	}
+	for i, e := range entries {
+		if e.URL == goenv.Direct || e.URL == goenv.Off {
+			continue
+		}
+		for _, r := range raw {
+			if goenv.Redact(r) == e.URL {
+				entries[i].URL = r
+				break
+			}
+		}
+		if strings.Contains(entries[i].URL, "***") {
+			return "", fmt.Errorf("--set-env: no configured proxy matches %s; GOPROXY left unchanged", e.URL)
+		}
+	}
+	return goenv.FormatProxyList(entries), nil
 }
 
 // writeRunnerReport writes the JSON report for the report output: the
@@ -125,16 +156,6 @@ func writeRunnerReport(opts *options, getenv func(string) string, rep *report.Re
 }
 
 // fastestProxy is the best-ranked complete proxy.
-func fastestProxy(rep *report.Report) string {
-	best := report.Rank{}
-	for _, k := range rep.Ranking {
-		if k.Complete && (best.URL == "" || k.Rank < best.Rank) {
-			best = k
-		}
-	}
-	return best.URL
-}
-
 func absPath(p string) string {
 	if a, err := filepath.Abs(p); err == nil {
 		return a

@@ -202,7 +202,7 @@ func TestActionStep(t *testing.T) {
 	}
 	want := map[string]string{
 		"passed": "false", "unreachable": "0", "not-found": "1",
-		"recommended-goproxy": rep.Recommendation.GOPROXY, "fastest-proxy": fastestProxy(rep), "report": s.outputs["report"],
+		"recommended-goproxy": rep.Recommendation.GOPROXY, "fastest-proxy": rep.FastestProxy(), "report": s.outputs["report"],
 	}
 	if fmt.Sprint(s.outputs) != fmt.Sprint(want) {
 		t.Errorf("outputs %q, want %q", s.outputs, want)
@@ -254,16 +254,27 @@ func mustRead(t *testing.T, path string) []byte {
 // TestPublishSetEnv: --set-env exports the recommendation, and nothing
 // when there is none.
 func TestPublishSetEnv(t *testing.T) {
-	for _, rec := range []string{"https://proxy.example,direct", ""} {
+	// The report redacts credentials; GITHUB_ENV must carry the real URL
+	// the build step needs.
+	raw := []string{"https://ci:s3cret@auth.example", "https://proxy.example"}
+	for _, tc := range []struct{ rec, env string }{
+		{"https://proxy.example,direct", "https://proxy.example,direct"},
+		{"https://***@auth.example|https://proxy.example,direct", "https://ci:s3cret@auth.example|https://proxy.example,direct"},
+		{"", ""},
+	} {
+		rec := tc.rec
 		s := newStep(t)
 		rep := &report.Report{Recommendation: report.Recommendation{GOPROXY: rec},
 			Ranking: []report.Rank{{URL: "https://slow.example", Rank: 2, Complete: true}, {URL: "https://fast.example", Rank: 1, Complete: true}, {URL: "https://lag.example", Rank: 3}}}
 		var stderr bytes.Buffer
-		publish(&options{setEnv: true, summary: true}, func(k string) string { return s.env[k] }, rep, &stderr)
+		publish(&options{setEnv: true, summary: true}, func(k string) string { return s.env[k] }, rep, raw, &stderr)
 		exported := heredocs(t, s.env["GITHUB_ENV"])
 		outputs := heredocs(t, s.env["GITHUB_OUTPUT"])
-		if rec != "" && (len(exported) != 1 || exported["GOPROXY"] != rec) || rec == "" && exported != nil {
-			t.Errorf("recommendation %q: GITHUB_ENV %q", rec, exported)
+		if rec != "" && (len(exported) != 1 || exported["GOPROXY"] != tc.env) || rec == "" && exported != nil {
+			t.Errorf("recommendation %q: GITHUB_ENV %q, want GOPROXY=%q", rec, exported, tc.env)
+		}
+		if strings.Contains(outputs["recommended-goproxy"], "s3cret") {
+			t.Errorf("a step output carries the credential: %q", outputs["recommended-goproxy"])
 		}
 		if outputs["fastest-proxy"] != "https://fast.example" || outputs["recommended-goproxy"] != rec {
 			t.Errorf("outputs %q", outputs)

@@ -244,7 +244,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}
 	if ghactions.Active(getenv) {
-		publish(opts, getenv, rep, stderr)
+		raw := append([]string(nil), cfg.Candidates...)
+		for _, e := range proxies {
+			raw = append(raw, e.URL)
+		}
+		publish(opts, getenv, rep, raw, stderr)
 	}
 	if !passed && opts.failOn != report.FailOnNever {
 		return exitGate
