@@ -26,7 +26,6 @@
 package goproxytest
 
 import (
-	"archive/zip"
 	"bytes"
 	"crypto/tls"
 	"encoding/json"
@@ -45,10 +44,10 @@ import (
 
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/semver"
-	"golang.org/x/mod/sumdb/dirhash"
 	modzip "golang.org/x/mod/zip"
 
 	"github.com/gopreflight/gopreflight/internal/sumdbtest"
+	"github.com/gopreflight/gopreflight/modhash"
 )
 
 // DefaultTime is the .info Time of a module whose Time is zero (for a
@@ -233,11 +232,11 @@ func (s *Server) GoSum(path, version string) (zipLine, modLine string) {
 	if e == nil {
 		s.t.Fatalf("goproxytest: GoSum: %s@%s was never added", path, version)
 	}
-	zh, err := hashZip(e.zip)
+	zh, err := modhash.Zip(e.zip)
 	if err != nil {
 		s.t.Fatalf("goproxytest: GoSum: %v", err)
 	}
-	mh, err := HashMod(e.mod)
+	mh, err := modhash.Mod(e.mod)
 	if err != nil {
 		s.t.Fatalf("goproxytest: GoSum: %v", err)
 	}
@@ -252,39 +251,6 @@ func (s *Server) Zip(path, version string) []byte {
 		return e.zip
 	}
 	return nil
-}
-
-// HashMod returns the go.sum hash ("h1:...") of go.mod content, as cmd/go
-// computes it for "/go.mod" lines.
-func HashMod(mod []byte) (string, error) {
-	h, err := dirhash.Hash1([]string{"go.mod"}, func(string) (io.ReadCloser, error) {
-		return io.NopCloser(bytes.NewReader(mod)), nil
-	})
-	if err != nil {
-		return "", fmt.Errorf("hashing go.mod: %w", err)
-	}
-	return h, nil
-}
-
-// hashZip is dirhash.HashZip over in-memory bytes.
-func hashZip(b []byte) (string, error) {
-	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		return "", fmt.Errorf("reading zip: %w", err)
-	}
-	files := make([]string, 0, len(zr.File))
-	byName := make(map[string]*zip.File, len(zr.File))
-	for _, f := range zr.File {
-		files = append(files, f.Name)
-		byName[f.Name] = f
-	}
-	h, err := dirhash.Hash1(files, func(name string) (io.ReadCloser, error) {
-		return byName[name].Open()
-	})
-	if err != nil {
-		return "", fmt.Errorf("hashing zip: %w", err)
-	}
-	return h, nil
 }
 
 // Handle makes requests whose URL path (percent-decoded, case-escaped, e.g.
