@@ -224,7 +224,7 @@ func benchmark(ctx context.Context, root string, cfg config) (*results, error) {
 					return nil, err
 				}
 				c.runs[cmd.label] = append(c.runs[cmd.label], m)
-				cfg.logf("%s round %d: %-24s %8s  %5d requests", g.name, round+1, cmd.label, m.wall.Round(time.Millisecond), m.reqs.total)
+				cfg.logf("%s round %d: %-24s %8s  %5d requests, %d connections", g.name, round+1, cmd.label, m.wall.Round(time.Millisecond), m.reqs.total, m.reqs.conns)
 			}
 		}
 		res.comparisons = append(res.comparisons, c)
@@ -242,7 +242,7 @@ func benchmark(ctx context.Context, root string, cfg config) (*results, error) {
 				return nil, err
 			}
 			sp.runs = append(sp.runs, m)
-			cfg.logf("scaling %d versions round %d: %s, %d requests, peak RSS %d MiB", n, round+1, m.wall.Round(time.Millisecond), m.reqs.total, m.rssKB>>10)
+			cfg.logf("scaling %d versions round %d: %s, %d requests, %d connections, peak RSS %d MiB", n, round+1, m.wall.Round(time.Millisecond), m.reqs.total, m.reqs.conns, m.rssKB>>10)
 		}
 		res.scaling = append(res.scaling, sp)
 	}

@@ -105,7 +105,7 @@ func (res *results) markdown(plot string) string {
 			order = append(order, k)
 		}
 		sort.Strings(order)
-		b.WriteString("| command | " + strings.Join(order, " | ") + " | total |\n| --- |" + strings.Repeat(" ---: |", len(order)+1) + "\n")
+		b.WriteString("| command | " + strings.Join(order, " | ") + " | total | connections per run |\n| --- |" + strings.Repeat(" ---: |", len(order)+2) + "\n")
 		for _, cmd := range cmp.cmds {
 			ms := cmp.runs[cmd.label]
 			last := ms[len(ms)-1].reqs
@@ -113,7 +113,7 @@ func (res *results) markdown(plot string) string {
 			for _, k := range order {
 				fmt.Fprintf(&b, " %.2f |", float64(last.byKind[k])/float64(cmp.versions))
 			}
-			fmt.Fprintf(&b, " %.2f |\n", float64(last.total)/float64(cmp.versions))
+			fmt.Fprintf(&b, " %.2f | %d |\n", float64(last.total)/float64(cmp.versions), last.conns)
 		}
 		b.WriteString("\n")
 	}

@@ -55,6 +55,7 @@ type synth struct {
 type requestStats struct {
 	byKind   map[string]int // "GET .info", "HEAD .zip", ...
 	total    int
+	conns    int             // TCP connections accepted
 	services []time.Duration // per request: arrival to last byte written
 }
 
@@ -80,6 +81,13 @@ func startProxy(dir string, latency time.Duration) (*proxy, error) {
 		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}},
 		// Clients hang up mid-handshake at exit; that is not news.
 		ErrorLog: log.New(io.Discard, "", 0),
+		ConnState: func(_ net.Conn, st http.ConnState) {
+			if st == http.StateNew {
+				p.mu.Lock()
+				p.stats.conns++
+				p.mu.Unlock()
+			}
+		},
 	}
 	go p.srv.ServeTLS(ln, "", "")
 	return p, nil
