@@ -85,6 +85,8 @@ type runner struct {
 	mu   sync.Mutex
 	out  []outcome
 	done int
+	// redacted memoises goenv.Redact of request sources.
+	redacted sync.Map
 }
 
 // Result is a finished run, before it is condensed into a report.

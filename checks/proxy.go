@@ -240,6 +240,17 @@ func (r *runner) zip(ctx context.Context, base string, m module.Version) fetched
 	return f
 }
 
+// redact is goenv.Redact memoised: send names one of a handful of sources
+// (proxy bases, "direct") for every request of the run.
+func (r *runner) redact(source string) string {
+	if v, ok := r.redacted.Load(source); ok {
+		return v.(string)
+	}
+	v := goenv.Redact(source)
+	r.redacted.Store(source, v)
+	return v
+}
+
 func badPath(base string, err error) fetched {
 	d := "invalid module path or version: " + err.Error()
 	return fetched{
@@ -251,7 +262,7 @@ func badPath(base string, err error) fetched {
 func (r *runner) send(ctx context.Context, source string, req probe.Request) fetched {
 	res := r.cfg.Client.Do(ctx, req)
 	return fetched{Result: res, attempt: report.Attempt{
-		Source:     goenv.Redact(source),
+		Source:     r.redact(source),
 		URL:        res.URL,
 		StatusCode: res.StatusCode,
 		Cause:      res.Cause,

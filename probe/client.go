@@ -57,6 +57,7 @@ type Client struct {
 	http      *http.Client
 	sem       chan struct{}
 	proxyFunc func(*url.URL) (*url.URL, error)
+	gates     dialGates
 	Endpoints *Endpoints
 	memoMu    sync.Mutex
 	memo      map[string]*memoEntry
@@ -243,6 +244,8 @@ func (c *Client) do(ctx context.Context, r Request) Result {
 	}
 	start := time.Now()
 	st := newState(c, r)
+	st.opened = c.gates.wait(ctx, st.host)
+	defer st.opened()
 	ctx = withState(ctx, st)
 	req, err := retryablehttp.NewRequestWithContext(ctx, r.Method, r.URL, nil)
 	if err != nil {
@@ -291,7 +294,7 @@ func (c *Client) do(ctx context.Context, r Request) Result {
 	res.Duration = time.Since(start)
 	res.Retries = st.attempt
 	res.Hosts = st.hosts
-	res.Final = goenv.Redact(st.finalURL)
+	res.Final = st.redact(st.finalURL, res.URL)
 	st.finish(resp, err, &res)
 	c.Endpoints.record(st, res)
 	if c.opts.Log != nil && !res.OK() && res.Cause != cause.NotFound {
@@ -304,6 +307,7 @@ func (c *Client) do(ctx context.Context, r Request) Result {
 // and 5xx are retried; DNS NXDOMAIN, certificate errors and other 4xx
 // never; nothing is retried past the deadline.
 func (st *state) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	st.opened() // the first attempt has ended: let the requests waiting for this origin go
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}

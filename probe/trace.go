@@ -48,6 +48,9 @@ type state struct {
 	body     []byte
 	hops     []hop
 	conn     connInfo
+	// opened releases the requests waiting for this origin's first
+	// connection (dialGates).
+	opened func()
 }
 
 // hop is one request/response exchange with one host.
@@ -147,6 +150,7 @@ func (st *state) trace() *httptrace.ClientTrace {
 	lock := func(f func()) { st.mu.Lock(); f(); st.mu.Unlock() }
 	return &httptrace.ClientTrace{
 		GotConn: func(i httptrace.GotConnInfo) {
+			st.opened()
 			lock(func() {
 				st.conn.reused = i.Reused
 				if st.phase < cause.PhaseHTTP {
@@ -271,6 +275,16 @@ func connectionCause(c cause.Code) bool {
 	return false
 }
 
+// redact is goenv.Redact(u), reusing the request's redacted URL when u
+// is the request's URL (no redirect): most requests need one Redact, not
+// three.
+func (st *state) redact(u, redactedReq string) string {
+	if u == st.req.URL {
+		return redactedReq
+	}
+	return goenv.Redact(u)
+}
+
 // finish fills in the result's status, body and cause.
 func (st *state) finish(resp *http.Response, err error, res *Result) {
 	st.mu.Lock()
@@ -279,7 +293,7 @@ func (st *state) finish(resp *http.Response, err error, res *Result) {
 	if resp != nil {
 		res.StatusCode = resp.StatusCode
 		res.Header = resp.Header
-		res.Final = goenv.Redact(resp.Request.URL.String())
+		res.Final = st.redact(resp.Request.URL.String(), res.URL)
 	}
 	if err != nil {
 		res.Cause, res.Detail = st.classify(err)
