@@ -13,8 +13,8 @@ var tokenParam = regexp.MustCompile(`(?i)(token|key|secret|sig|signature|passwor
 // userinfo and token-like query values become ***. Strings that do not
 // parse are scanned for user:pass@ patterns.
 func Redact(s string) string {
-	if !strings.Contains(s, "://") {
-		return s
+	if !strings.Contains(s, "://") || !strings.ContainsAny(s, "@?") {
+		return s // no userinfo and no query: nothing to hide (the hot path)
 	}
 	return urlPattern.ReplaceAllStringFunc(s, redactURL)
 }
