@@ -512,8 +512,8 @@ func TestToolchainAlwaysVerified(t *testing.T) {
 		code    int
 	}{
 		{"verified despite GONOSUMDB", func(w *sumWorld) string { return w.db.GOSUMDB() }, "true", report.StatusOK, cause.OK, 0},
-		{"GOSUMDB=off", func(*sumWorld) string { return "off" }, "true", report.StatusMissingSum, cause.ChecksumMismatch, 1},
-		{"GOSUMDB=off, --checksums by default", func(*sumWorld) string { return "off" }, "", report.StatusMissingSum, cause.ChecksumMismatch, 1},
+		{"GOSUMDB=off", func(*sumWorld) string { return "off" }, "true", report.StatusMissingSum, cause.MissingSum, 1},
+		{"GOSUMDB=off, --checksums by default", func(*sumWorld) string { return "off" }, "", report.StatusMissingSum, cause.MissingSum, 1},
 		{"--checksums=false: not judged", func(w *sumWorld) string {
 			return w.db.VerifierKey() + " http://" + faultserver.ClosedPort(t)
 		}, "false", report.StatusOK, cause.OK, 0},

@@ -165,6 +165,9 @@ exclude example.test/good v0.9.0
 		if m := tr.module(t, "example.test/good2", "v1.0.0"); m.Status != report.StatusUnreachable || m.Cause != cause.NotFound {
 			t.Errorf("uncached module with GOPROXY=off: %s/%s", m.Status, m.Cause)
 		}
+		if len(tr.rep.Findings) != 1 || !strings.Contains(tr.rep.Findings[0].Title, "GOPROXY=off forbids downloads, and 1 module version is not in the module cache") {
+			t.Errorf("findings: %+v", tr.rep.Findings)
+		}
 	})
 }
 

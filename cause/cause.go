@@ -39,9 +39,13 @@ const (
 	Timeout             Code = "timeout"
 	VCSFailure          Code = "vcs_failure"
 	MirrorLag           Code = "mirror_lag"
+	// MissingSum is added to SPEC's table (codes are added, never
+	// renamed): the module is fetchable but go.sum has no line for it, and
+	// nothing will add one (readonly mode, or no checksum database).
+	MissingSum Code = "missing_sum"
 )
 
-// All returns every code in SPEC order.
+// All returns every code in SPEC order, additions last.
 func All() []Code {
 	return []Code{
 		OK, NotFound,
@@ -51,6 +55,7 @@ func All() []Code {
 		ProxyUnreachable, ProxyAuthRequired,
 		HTTPUnauthorized, HTTPForbidden, BlockPage, RateLimited, ServerError, BadResponse,
 		ChecksumMismatch, Timeout, VCSFailure, MirrorLag,
+		MissingSum,
 	}
 }
 

@@ -10,7 +10,8 @@ import (
 func TestAll(t *testing.T) {
 	t.Parallel()
 	all := cause.All()
-	if len(all) != 29 || all[0] != cause.OK || all[len(all)-1] != cause.MirrorLag {
+	// SPEC's 29 codes in its order, then the additions.
+	if len(all) != 30 || all[0] != cause.OK || all[28] != cause.MirrorLag || all[29] != cause.MissingSum {
 		t.Fatalf("All() = %v", all)
 	}
 	seen := make(map[cause.Code]bool)
@@ -41,7 +42,7 @@ func TestInterference(t *testing.T) {
 	server := map[cause.Code]bool{
 		cause.OK: true, cause.NotFound: true, cause.HTTPUnauthorized: true, cause.HTTPForbidden: true,
 		cause.RateLimited: true, cause.ServerError: true, cause.BadResponse: true,
-		cause.ChecksumMismatch: true, cause.VCSFailure: true, cause.MirrorLag: true,
+		cause.ChecksumMismatch: true, cause.VCSFailure: true, cause.MirrorLag: true, cause.MissingSum: true,
 	}
 	for _, c := range cause.All() {
 		if got := cause.Interference(c); got == server[c] {

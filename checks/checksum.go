@@ -289,10 +289,9 @@ func judge(t *plan.Target, o *outcome, a sumdb.Answer, asked bool, l *sumLookups
 		why = but + "the checksum database is unavailable: " + string(a.Fail.Cause) + ": " + a.Fail.Detail
 	}
 	s.verified = false
-	// No cause code names a missing line: the bytes match no go.sum line.
-	// Where the database is what keeps the go command from adding it, its
-	// failure is the cause.
-	o.status, o.cause = report.StatusMissingSum, cause.ChecksumMismatch
+	// Where the database is what keeps the go command from adding the
+	// line, its failure is the cause.
+	o.status, o.cause = report.StatusMissingSum, cause.MissingSum
 	if fromDB && asked && a.Fail != nil {
 		o.cause = a.Fail.Cause
 	}
@@ -394,7 +393,7 @@ func (res *Result) sumFindings() []report.Finding {
 			Advice:    "Add the lines with `go mod download <module>` (or `go mod tidy`) and commit go.sum.",
 			Endpoints: []string{}, Modules: mods,
 		}
-		if f.Cause != cause.ChecksumMismatch {
+		if f.Cause != cause.MissingSum {
 			f.Endpoints = dbEndpoint
 		}
 		if len(dl) > 0 {

@@ -76,7 +76,7 @@ func TestJudge(t *testing.T) {
 			status: report.StatusOK, cause: cause.OK},
 		{name: "missing line", target: plan.Target{Module: m, Need: plan.NeedZip, ModSum: sum(goodMod, 2)},
 			fetched: outcome{status: report.StatusOK, modHash: goodMod}, answer: verified, asked: true, lookups: on,
-			status: report.StatusMissingSum, cause: cause.ChecksumMismatch, needsDB: true},
+			status: report.StatusMissingSum, cause: cause.MissingSum, needsDB: true},
 		{name: "missing line, -mod=mod adds it from the database", target: plan.Target{Module: m, Need: plan.NeedZip, ModSum: sum(goodMod, 2)},
 			fetched: outcome{status: report.StatusOK, modHash: goodMod}, answer: verified, asked: true, lookups: on, modMod: true,
 			status: report.StatusOK, cause: cause.OK, needsDB: true, verified: true},
@@ -91,7 +91,7 @@ func TestJudge(t *testing.T) {
 			status: report.StatusOK, cause: cause.OK, exemption: true},
 		{name: "toolchain with GOSUMDB=off", target: plan.Target{Module: m, Need: plan.NeedZip, Toolchain: true},
 			fetched: outcome{status: report.StatusOK, modHash: goodMod}, lookups: off,
-			status: report.StatusMissingSum, cause: cause.ChecksumMismatch, needsDB: true},
+			status: report.StatusMissingSum, cause: cause.MissingSum, needsDB: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := tc.fetched

@@ -127,8 +127,14 @@ func (fc *findingContext) moduleFinding(k groupKey, mods []string, eps []*report
 		f.Endpoints = append(f.Endpoints, k.via)
 	}
 	n := plural(len(mods), "module version")
-	switch k.status {
-	case report.StatusNotFound:
+	switch {
+	case k.via == goenv.Off:
+		f.Title = fmt.Sprintf("GOPROXY=off forbids downloads, and %s not in the module cache", isAre(n, len(mods)))
+		f.Detail = "The build can use only what GOMODCACHE already holds. " + fc.firstDetail(mods[0])
+		f.Advice = "Fill the module cache where downloads are allowed (go mod download), vendor the dependencies (go mod vendor), or set a GOPROXY."
+		f.Endpoints = []string{}
+		return f
+	case k.status == report.StatusNotFound:
 		f.Title = fmt.Sprintf("%s not found on %s", n, k.via)
 		f.Detail = "The server answered 404/410: the version does not exist there. This is not network interference. " + fc.versionsDetail(mods)
 		f.Advice = "Check the version in go.mod (a typo or a deleted tag), or, for a private module, set GOPRIVATE so that the go command fetches it directly."
@@ -447,6 +453,14 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// isAre is "1 x is" or "N xs are".
+func isAre(phrase string, n int) string {
+	if n == 1 {
+		return phrase + " is"
+	}
+	return phrase + " are"
 }
 
 func plural(n int, s string) string {

@@ -39,10 +39,10 @@ func (r *Report) Verdict() string {
 	if need == 0 {
 		for _, in := range r.Inputs {
 			if in.Vendored {
-				return fmt.Sprintf("vendor mode: the build downloads nothing (%d module versions skipped); give --depth to check the routes anyway", s.Skipped)
+				return fmt.Sprintf("vendor mode: the build downloads nothing (%s skipped; give --depth to check the routes anyway)", versions(s.Skipped))
 			}
 		}
-		return fmt.Sprintf("nothing to fetch: all %d module versions skipped", s.Skipped)
+		return fmt.Sprintf("nothing to fetch: %s, all skipped", versions(s.Skipped))
 	}
 	if failed == 0 {
 		msg := fmt.Sprintf("all %d needed module versions can be fetched", need)
@@ -68,4 +68,11 @@ func (r *Report) failureCounts() string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+func versions(n int) string {
+	if n == 1 {
+		return "1 module version"
+	}
+	return fmt.Sprintf("%d module versions", n)
 }

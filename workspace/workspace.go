@@ -4,12 +4,14 @@
 package workspace
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
@@ -135,13 +137,13 @@ func loadMod(file string) (*Module, error) {
 		m.Toolchain, m.ToolPos = f.Toolchain.Name, pos(file, f.Toolchain.Syntax)
 	}
 	for _, r := range f.Require {
-		m.Requires = append(m.Requires, Require{Version: r.Mod, Indirect: r.Indirect, Pos: pos(file, r.Syntax)})
+		m.Requires = append(m.Requires, Require{Version: r.Mod, Indirect: r.Indirect, Pos: argPos(file, r.Syntax, data)})
 	}
 	for _, r := range f.Replace {
-		m.Replaces = append(m.Replaces, Replace{Old: r.Old, New: r.New, Pos: pos(file, r.Syntax)})
+		m.Replaces = append(m.Replaces, Replace{Old: r.Old, New: r.New, Pos: argPos(file, r.Syntax, data)})
 	}
 	for _, x := range f.Exclude {
-		m.Excludes = append(m.Excludes, Require{Version: x.Mod, Pos: pos(file, x.Syntax)})
+		m.Excludes = append(m.Excludes, Require{Version: x.Mod, Pos: argPos(file, x.Syntax, data)})
 	}
 	m.Vendored = vendorConsistent(m.Dir, m.Go, m.Requires)
 	return m, nil
@@ -209,6 +211,27 @@ func pos(file string, l *modfile.Line) Pos {
 		col = 1
 	}
 	return Pos{File: file, Line: l.Start.Line, Col: col}
+}
+
+// argPos is the position of a directive's first argument: in a one-line
+// "require path v1.2.3" the module path, not the keyword, so that
+// annotations point at the module. In a block the line starts with it.
+func argPos(file string, l *modfile.Line, data []byte) Pos {
+	p := pos(file, l)
+	if l == nil || len(l.Token) < 2 || l.InBlock {
+		return p
+	}
+	rest := data[l.Start.Byte:]
+	verb := []byte(l.Token[0])
+	if !bytes.HasPrefix(rest, verb) {
+		return p
+	}
+	i := len(verb)
+	for i < len(rest) && (rest[i] == ' ' || rest[i] == '\t') {
+		i++
+	}
+	p.Col += utf8.RuneCount(rest[:i])
+	return p
 }
 
 // vendorConsistent reports whether dir/vendor/modules.txt exists under go >=

@@ -38,7 +38,7 @@ func TestLoadModule(t *testing.T) {
 		path      string
 		line, col int
 		indirect  bool
-	}{{"example.test/a", 8, 2, false}, {"example.test/b", 9, 2, true}, {"example.test/c", 12, 1, false}}
+	}{{"example.test/a", 8, 2, false}, {"example.test/b", 9, 2, true}, {"example.test/c", 12, 9, false}}
 	if len(m.Requires) != len(want) {
 		t.Fatalf("requires = %v", m.Requires)
 	}
