@@ -11,6 +11,9 @@ RUN VERSION="$VERSION" sh docker/rootfs.sh /rootfs
 
 FROM scratch
 COPY --from=build /rootfs/ /
+# Whether COPY keeps the owners of the build stage depends on the builder
+# (podman makes them root): HOME is the user's, say so.
+COPY --from=build --chown=65532:65532 /rootfs/home/ /home/
 USER 65532:65532
 # Go reads /etc/ssl/certs/ca-certificates.crt; SSL_CERT_FILE adds none,
 # it replaces the bundle (a corporate CA: -e SSL_CERT_FILE=/src/ca.pem).

@@ -7,6 +7,9 @@
 # what it tests is what ships.
 set -eu
 out=${1:?usage: rootfs.sh OUT}
+# Absolute, since the build runs from the source tree: a relative OUT
+# would put the binary there and leave the root filesystem without it.
+mkdir -p "$out" && out=$(cd "$out" && pwd)
 src=$(cd "$(dirname "$0")/.." && pwd)
 ca=${CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
 [ -s "$ca" ] || { echo "rootfs.sh: no CA bundle at $ca (install ca-certificates)" >&2; exit 1; }
