@@ -12,6 +12,7 @@ require (
 	golang.org/x/crypto/x509roots/fallback v0.0.0-20240904212608-c9da6b9a4008
 	golang.org/x/mod v0.24.0
 	golang.org/x/net v0.38.0
+	golang.org/x/tools v0.22.0
 )
 
 require (
@@ -20,6 +21,5 @@ require (
 	golang.org/x/sync v0.12.0 // indirect
 	golang.org/x/sys v0.31.0 // indirect
 	golang.org/x/text v0.23.0 // indirect
-	golang.org/x/tools v0.22.0 // indirect
 	google.golang.org/protobuf v1.36.1 // indirect
 )

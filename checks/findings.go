@@ -130,7 +130,7 @@ func (fc *findingContext) moduleFinding(k groupKey, mods []string, eps []*report
 	switch {
 	case k.via == goenv.Off:
 		f.Title = fmt.Sprintf("GOPROXY=off forbids downloads, and %s not in the module cache", isAre(n, len(mods)))
-		f.Detail = "The build can use only what GOMODCACHE already holds. " + fc.firstDetail(mods[0])
+		f.Detail = "With GOPROXY=off the build can use only what GOMODCACHE already holds."
 		f.Advice = "Fill the module cache where downloads are allowed (go mod download), vendor the dependencies (go mod vendor), or set a GOPROXY."
 		f.Endpoints = []string{}
 		return f

@@ -69,7 +69,7 @@ func Text(w io.Writer, r *Report) error {
 	if !r.Summary.Passed {
 		mark = "FAIL"
 	}
-	b.printf("%s: %s (%dms)\n", mark, r.Verdict(), r.DurationMS)
+	b.printf("%s: %s in %dms\n", mark, r.Verdict(), r.DurationMS)
 	return b.err
 }
 
