@@ -172,9 +172,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fail(err)
 	}
+	// Requests log and report progress from many goroutines at once.
+	var stderrMu sync.Mutex
 	logf := func(string) {}
 	if opts.verbose {
-		logf = func(s string) { fmt.Fprintln(stderr, s) }
+		logf = func(s string) {
+			stderrMu.Lock()
+			defer stderrMu.Unlock()
+			fmt.Fprintln(stderr, s)
+		}
 	}
 	client, err := probe.New(probe.Options{
 		RequestTimeout: opts.requestTimeout,
@@ -219,6 +225,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if !opts.quiet && isTerminal(stderr) {
 		cfg.Progress = func(done, total int) {
+			stderrMu.Lock()
+			defer stderrMu.Unlock()
 			fmt.Fprintf(stderr, "\r\033[Kgopreflight: %d/%d module versions", done, total)
 			if done == total {
 				fmt.Fprint(stderr, "\r\033[K")
