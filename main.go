@@ -60,6 +60,18 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	o := &options{}
 	fs := flag.NewFlagSet("gopreflight", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: gopreflight [flags] [PATH ...]
+
+Checks that every module the build of PATH needs can be fetched through the
+routes the go command would take, and names the cause of every failure.
+PATH is a go.mod, a go.work or a directory holding one (default ".").
+Exit status: 0 fetchable, 1 the gate failed (--fail-on), 2 unusable input.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
 	defFormat := "text"
 	if getenv("GITHUB_ACTIONS") == "true" {
 		defFormat = "github"
