@@ -80,9 +80,15 @@ func maskSecrets(stderr io.Writer, getenv func(string) string, env *goenv.Env, o
 // but the GOPROXY later steps use must keep them (the runner masks them).
 func publish(opts *options, getenv func(string) string, rep *report.Report, raw []string, stderr io.Writer) {
 	gh := ghactions.New(stderr, getenv)
+	said := map[string]bool{}
 	warn := func(err error) {
-		if err != nil {
-			fmt.Fprintf(stderr, "gopreflight: %s\n", goenv.Redact(err.Error()))
+		if err == nil {
+			return
+		}
+		// One missing runner file fails every output: say it once.
+		if msg := goenv.Redact(err.Error()); !said[msg] {
+			said[msg] = true
+			fmt.Fprintf(stderr, "gopreflight: %s\n", msg)
 		}
 	}
 	reportPath, err := writeRunnerReport(opts, getenv, rep)
