@@ -3,8 +3,8 @@ package modhash
 import (
 	"archive/zip"
 	"bytes"
-	"os"
 	"io"
+	"os"
 	"path/filepath"
 	"testing"
 
