@@ -144,12 +144,11 @@ func abs(dir, p string) string {
 
 // results are everything a run measured.
 type results struct {
-	started      time.Time
-	goVersion    string
-	cfg          config
-	comparisons  []*comparison
-	scaling      []*scalePoint
-	preflightExe string
+	started     time.Time
+	goVersion   string
+	cfg         config
+	comparisons []*comparison
+	scaling     []*scalePoint
 }
 
 // comparison is the side-by-side run on one graph.
