@@ -32,7 +32,7 @@ func TestIsBogon(t *testing.T) {
 func TestIsPublicName(t *testing.T) {
 	t.Parallel()
 	for host, want := range map[string]bool{
-		"proxy.golang.org": true, "PROXY.GOLANG.ORG.": true, "example.com": true, "sum.golang.google.cn": true,
+		"goproxy.example.com": true, "GOPROXY.EXAMPLE.COM.": true, "example.com": true, "sum.example.org": true,
 		"localhost": false, "intranet": false, "": false, "intranet.": false,
 		"proxy.test": false, "a.b.EXAMPLE": false, "x.invalid": false, "app.localhost": false, "nas.local": false,
 		"printer.home.arpa": false, "home.arpa": false, "git.corp.internal": false, "x.alt": false, "abc.onion": false,
