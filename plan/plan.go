@@ -130,7 +130,14 @@ func Build(wss []*workspace.Workspace, o Options) *Plan {
 				attachSums(t, sumFile)
 				add(t)
 			}
-			if tc := toolchainTarget(m, o.Env); tc != nil {
+			if ws.Work == "" {
+				if tc := toolchainTarget(m.Go, m.GoPos, m.Toolchain, m.ToolPos, o.Env); tc != nil {
+					add(tc)
+				}
+			}
+		}
+		if ws.Work != "" {
+			if tc := toolchainTarget(ws.Go, ws.GoPos, ws.Toolchain, ws.ToolPos, o.Env); tc != nil {
 				add(tc)
 			}
 		}
@@ -204,28 +211,30 @@ func findReplace(ws *workspace.Workspace, m *workspace.Module, v module.Version)
 }
 
 // toolchainTarget returns the toolchain module the go command would
-// download for m, if GOTOOLCHAIN allows switching and the wanted version
-// is newer than the local go. A toolchain line the local go already
-// satisfies is listed as skipped, so the report says why.
-func toolchainTarget(m *workspace.Module, env *goenv.Env) *Target {
+// download for a go.mod's (or, in workspace mode, go.work's) go and
+// toolchain lines, if GOTOOLCHAIN allows switching and the wanted version
+// is newer than the local go. A toolchain the local go already satisfies,
+// or one GOTOOLCHAIN=path would look up on PATH, is listed as skipped, so
+// the report says why.
+func toolchainTarget(goVersion string, goPos workspace.Pos, toolchain string, toolPos workspace.Pos, env *goenv.Env) *Target {
 	gt := env.GOTOOLCHAIN
 	if gt == "local" {
 		return nil
 	}
 	name, mode, _ := strings.Cut(gt, "+")
-	want, pos := "", m.ToolPos
-	if name != "auto" && name != "path" && name != "local" && strings.HasPrefix(name, "go") {
-		want, pos = name, m.GoPos // a pinned GOTOOLCHAIN wins over go.mod
+	if name == "auto" || name == "path" {
+		mode = name
+	}
+	want, pos := "", toolPos
+	if strings.HasPrefix(name, "go") {
+		want, pos = name, goPos // a pinned GOTOOLCHAIN wins over go.mod
 	} else {
-		if mode == "" {
-			mode = name
+		if toolchain != "" && toolchain != "default" {
+			want = toolchain
 		}
-		if m.Toolchain != "" && m.Toolchain != "default" {
-			want = m.Toolchain
-		}
-		if goLine := "go" + m.Go; m.Go != "" && semver.Compare("v"+m.Go, "v1.21") >= 0 && cmpGo(goLine, want) > 0 {
-			want, pos = goLine, m.GoPos
-			if strings.Count(m.Go, ".") == 1 && semver.Compare("v"+m.Go, "v1.21") >= 0 {
+		if goLine := "go" + goVersion; goVersion != "" && semver.Compare("v"+goVersion, "v1.21") >= 0 && cmpGo(goLine, want) > 0 {
+			want, pos = goLine, goPos
+			if strings.Count(goVersion, ".") == 1 {
 				want += ".0" // "go 1.21" means go1.21.0 to the go command
 			}
 		}
@@ -241,6 +250,8 @@ func toolchainTarget(m *workspace.Module, env *goenv.Env) *Target {
 	}
 	if local := env.GOVERSION; local != "" && cmpGo(local, want) >= 0 {
 		t.Skip = fmt.Sprintf("local %s is not older", local)
+	} else if mode == "path" {
+		t.Skip = "GOTOOLCHAIN=" + gt + ": looked up on PATH, never downloaded"
 	}
 	return t
 }

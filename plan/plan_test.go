@@ -141,6 +141,8 @@ func TestToolchain(t *testing.T) {
 		{"pinned GOTOOLCHAIN", "go 1.21\n", "go1.22.9", "go1.21.0", "v0.0.1-go1.22.9.linux-amd64", ""},
 		{"old go line never switches", "go 1.16\n", "auto", "go1.15.0", "", ""},
 		{"no go binary", "go 1.21\ntoolchain go1.22.4\n", "auto", "", "v0.0.1-go1.22.4.linux-amd64", ""},
+		{"GOTOOLCHAIN=path never downloads", "go 1.23\n", "path", "go1.22.1", "v0.0.1-go1.23.0.linux-amd64", "GOTOOLCHAIN=path: looked up on PATH, never downloaded"},
+		{"pinned with +path", "go 1.21\n", "go1.22.9+path", "go1.21.0", "v0.0.1-go1.22.9.linux-amd64", "GOTOOLCHAIN=go1.22.9+path: looked up on PATH, never downloaded"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -166,5 +168,28 @@ func TestToolchain(t *testing.T) {
 				t.Errorf("toolchain = %s skip %q direct %v, want %s skip %q", tc.ID(), tc.Skip, tc.Direct, tt.want, tt.skip)
 			}
 		})
+	}
+}
+
+// TestToolchainWorkspace: in workspace mode go.work's lines decide the
+// toolchain, not the modules' own.
+func TestToolchainWorkspace(t *testing.T) {
+	ws := load(t, map[string]string{
+		"go.work":  "go 1.21\n\ntoolchain go1.22.7\n\nuse ./a\n",
+		"a/go.mod": "module example.test/a\n\ngo 1.21\n\ntoolchain go1.99.0\n",
+	})
+	e := env(t, map[string]string{"GOTOOLCHAIN": "auto", "GOOS": "linux", "GOARCH": "amd64"}, "go1.21.0")
+	p := Build([]*workspace.Workspace{ws}, Options{Env: e})
+	var got []string
+	for _, tg := range p.Targets {
+		if tg.Toolchain {
+			got = append(got, tg.Module.Version)
+			if filepath.Base(tg.Pos.File) != "go.work" || tg.Pos.Line != 3 {
+				t.Errorf("toolchain at %v, want go.work:3", tg.Pos)
+			}
+		}
+	}
+	if len(got) != 1 || got[0] != "v0.0.1-go1.22.7.linux-amd64" {
+		t.Errorf("toolchain targets %v, want go.work's go1.22.7 only", got)
 	}
 }

@@ -62,11 +62,15 @@ type Module struct {
 // Workspace is everything one PATH argument names: a go.mod, or a go.work
 // and the modules it uses.
 type Workspace struct {
-	Root    string // go.mod or go.work path
-	Work    string // go.work path, "" for a single module
-	Go      string
-	GoPos   Pos
-	Modules []*Module
+	Root string // go.mod or go.work path
+	Work string // go.work path, "" for a single module
+	// Go and Toolchain are go.work's lines; in workspace mode they, not
+	// the modules' own, decide the toolchain.
+	Go        string
+	GoPos     Pos
+	Toolchain string
+	ToolPos   Pos
+	Modules   []*Module
 	// Replaces holds go.work replaces (which win over modules' own).
 	Replaces []Replace
 	Sums     *Sums
@@ -162,6 +166,9 @@ func loadWork(file string) (*Workspace, error) {
 	ws := &Workspace{Root: file, Work: file}
 	if wf.Go != nil {
 		ws.Go, ws.GoPos = wf.Go.Version, pos(file, wf.Go.Syntax)
+	}
+	if wf.Toolchain != nil {
+		ws.Toolchain, ws.ToolPos = wf.Toolchain.Name, pos(file, wf.Toolchain.Syntax)
 	}
 	var reqs []Require
 	for _, u := range wf.Use {
