@@ -236,9 +236,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}
 	if !opts.quiet && isTerminal(stderr) {
+		var last time.Time
 		cfg.Progress = func(done, total int) {
 			stderrMu.Lock()
 			defer stderrMu.Unlock()
+			if done < total && time.Since(last) < 100*time.Millisecond {
+				return // a terminal needs no more than ten updates a second
+			}
+			last = time.Now()
 			fmt.Fprintf(stderr, "\r\033[Kgopreflight: %d/%d module versions", done, total)
 			if done == total {
 				fmt.Fprint(stderr, "\r\033[K")
