@@ -152,6 +152,9 @@ func TestNetrc(t *testing.T) {
 	if _, _, ok := CredentialsFor(creds, "evil.example"); ok {
 		t.Error("a machine inside a macdef body was read as an entry")
 	}
+	if _, _, ok := CredentialsFor(ParseNetrc("machine nopw.example login bob\n"), "nopw.example"); ok {
+		t.Error("an entry without a password was used (cmd/go skips it)")
+	}
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "netrc"), []byte("machine h.example login a password b\n"), 0o600)
 	e, _ := Load(func(k string) string {

@@ -48,7 +48,8 @@ func ParseNetrc(data string) []Credential {
 	var cur *Credential
 	seen := map[string]bool{}
 	flush := func() {
-		if cur != nil && cur.Machine != "" && !seen[cur.Machine] {
+		// cmd/go uses only entries with machine, login and password.
+		if cur != nil && cur.Machine != "" && cur.Login != "" && cur.Password != "" && !seen[cur.Machine] {
 			seen[cur.Machine] = true
 			out = append(out, *cur)
 		}

@@ -255,7 +255,8 @@ func (c *Client) do(ctx context.Context, r Request) Result {
 	if r.Range {
 		req.Header.Set("Range", "bytes=0-0")
 	}
-	if req.URL.User == nil && c.opts.Credentials != nil {
+	// As cmd/go: GOAUTH credentials only ever travel over https.
+	if req.URL.User == nil && req.URL.Scheme == "https" && c.opts.Credentials != nil {
 		if u, p, ok := c.opts.Credentials(req.URL.Hostname()); ok {
 			req.SetBasicAuth(u, p)
 		}

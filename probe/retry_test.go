@@ -2,6 +2,7 @@ package probe
 
 import (
 	"context"
+	"crypto/x509"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -136,5 +137,34 @@ func TestRedirectHostsAreEndpoints(t *testing.T) {
 	}
 	if res.Final == "" || strings.Contains(res.Final, "secret") {
 		t.Errorf("final URL %q is missing or carries the signature", res.Final)
+	}
+}
+
+// TestCredentialsOnlyOverHTTPS: .netrc credentials are sent to an https
+// host and never in cleartext, as cmd/go's GOAUTH does.
+func TestCredentialsOnlyOverHTTPS(t *testing.T) {
+	seen := make(chan string, 2)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen <- r.Header.Get("Authorization")
+		w.Write([]byte("module example.test/a\n"))
+	})
+	plain := httptest.NewServer(h)
+	defer plain.Close()
+	secure := httptest.NewTLSServer(h)
+	defer secure.Close()
+	pool := x509.NewCertPool()
+	pool.AddCert(secure.Certificate())
+	c := newClient(t, Options{RootCAs: pool, Credentials: func(string) (string, string, bool) { return "ci", "s3cret", true }})
+	for _, tc := range []struct {
+		url      string
+		wantAuth bool
+	}{{plain.URL, false}, {secure.URL, true}} {
+		res := c.Do(context.Background(), Request{Method: http.MethodGet, URL: tc.url + "/example.test/a/@v/v1.0.0.mod", Want: cause.WantMod})
+		if !res.OK() {
+			t.Fatalf("%s: %s %s", tc.url, res.Cause, res.Detail)
+		}
+		if got := <-seen; (got != "") != tc.wantAuth {
+			t.Errorf("%s: Authorization %q, want sent=%v", tc.url, got, tc.wantAuth)
+		}
 	}
 }
