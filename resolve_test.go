@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -122,6 +123,19 @@ func TestResolveMatchesGoCommand(t *testing.T) {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 	}))
 
+	// A proxy that redirects to a portal answering 404 with an HTML page:
+	// the go command decides the walk on the status, so ',' moves on.
+	portal := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusNotFound)
+		w.Write([]byte("<html><body>Sign in to continue</body></html>"))
+	}))
+	defer portal.Close()
+	redirecting := goproxytest.New(t)
+	redirecting.Handle(func(string) bool { return true }, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, portal.URL+"/login", http.StatusFound)
+	}))
+
 	tests := []struct {
 		name    string
 		goproxy string
@@ -157,6 +171,13 @@ func TestResolveMatchesGoCommand(t *testing.T) {
 		{
 			name:    "pipe after 500 falls through",
 			goproxy: broken.URL() + "|" + second.URL(),
+			mods:    []string{"example.test/onlyb@v1.0.0"},
+			want:    map[string]string{"example.test/onlyb@v1.0.0": "ok"},
+			via:     map[string]string{"example.test/onlyb@v1.0.0": second.URL()},
+		},
+		{
+			name:    "comma after an HTML 404 reached by redirect falls through",
+			goproxy: redirecting.URL() + "," + second.URL(),
 			mods:    []string{"example.test/onlyb@v1.0.0"},
 			want:    map[string]string{"example.test/onlyb@v1.0.0": "ok"},
 			via:     map[string]string{"example.test/onlyb@v1.0.0": second.URL()},

@@ -45,12 +45,14 @@ type Config struct {
 
 // outcome is the verdict for one target.
 type outcome struct {
-	status   string
-	cause    cause.Code
-	via      string
-	detail   string
-	attempts []report.Attempt
-	duration time.Duration
+	status string
+	cause  cause.Code
+	// statusCode is the HTTP status of the answer that decided a failure.
+	statusCode int
+	via        string
+	detail     string
+	attempts   []report.Attempt
+	duration   time.Duration
 	// modHash is the h1: hash of the .mod the via route served; zipHash
 	// that of the zip, when downloaded (--depth full).
 	modHash, zipHash string

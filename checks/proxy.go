@@ -38,7 +38,7 @@ func (r *runner) viaProxies(ctx context.Context, t *plan.Target) outcome {
 			rank = 2
 		default:
 			o = r.fromProxy(ctx, e.URL, t)
-			if o.cause != cause.NotFound {
+			if !o.notExist() {
 				rank = 1
 			}
 		}
@@ -47,13 +47,13 @@ func (r *runner) viaProxies(ctx context.Context, t *plan.Target) outcome {
 			o.attempts = attempts
 			return o
 		}
-		if rank > bestRank || (rank == bestRank && rank == 0) {
+		if rank >= bestRank { // a later error of the same rank wins, as in cmd/go
 			best, bestRank = o, rank
 		}
 		if e.URL == goenv.Off || e.URL == goenv.Direct {
 			break
 		}
-		if !e.FallBackOnError && o.cause != cause.NotFound {
+		if !e.FallBackOnError && !o.notExist() {
 			break
 		}
 	}
@@ -206,8 +206,16 @@ type fetched struct {
 	attempt report.Attempt
 }
 
+// notExist says whether the proxy answered that the version does not
+// exist: cmd/go decides the walk on the status alone, so a 404 or 410
+// counts even when its body was judged a block page.
+func (o *outcome) notExist() bool {
+	return o.cause == cause.NotFound || o.statusCode == http.StatusNotFound || o.statusCode == http.StatusGone
+}
+
 func (o *outcome) fail(f fetched) {
 	o.status, o.cause, o.detail = statusOf(f.Cause), f.Cause, f.Detail
+	o.statusCode = f.StatusCode
 	if o.detail == "" && f.StatusCode != 0 {
 		o.detail = f.URL + ": " + http.StatusText(f.StatusCode)
 	}
