@@ -211,6 +211,9 @@ func TestBadInput(t *testing.T) {
 			if tr.code != tt.code || !strings.Contains(tr.stdout+tr.stderr, tt.want) {
 				t.Errorf("exit %d, want %d; output does not contain %q:\n%s%s", tr.code, tt.code, tt.want, tr.stdout, tr.stderr)
 			}
+			if tr.code == 0 && (tr.rep == nil || tr.rep.Findings == nil || tr.rep.Modules == nil || tr.rep.Endpoints == nil || tr.rep.Ranking == nil) {
+				t.Errorf("JSON arrays must be [], never null: %+v", tr.rep)
+			}
 			if strings.Contains(tr.stderr, "pw@") || strings.Contains(tr.stderr, "panic") {
 				t.Errorf("leak or panic: %s", tr.stderr)
 			}

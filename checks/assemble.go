@@ -49,8 +49,9 @@ func (res *Result) Report(toolVersion string, started time.Time, wss []*workspac
 		rep.Endpoints = []report.Endpoint{}
 	}
 	rep.Checksums = res.Checksums
-	rep.Findings = append(res.findings(rep, eps), res.sumFindings()...)
-	res.rankReport(rep)
+	rep.Findings = append(rep.Findings, res.findings(rep, eps)...)
+	rep.Findings = append(rep.Findings, res.sumFindings()...)
+	res.rankReport(rep) // adds its findings and sorts all, most severe first
 	rep.DurationMS = time.Since(started).Milliseconds()
 	return rep
 }
