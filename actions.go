@@ -161,7 +161,7 @@ func writeRunnerReport(opts *options, getenv func(string) string, rep *report.Re
 	return f.Name(), f.Close()
 }
 
-// fastestProxy is the best-ranked complete proxy.
+// absPath makes a report path absolute for the step output.
 func absPath(p string) string {
 	if a, err := filepath.Abs(p); err == nil {
 		return a

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -125,6 +126,11 @@ Flags:
 	}
 	if _, err := report.Lookup(o.format); err != nil {
 		return nil, fmt.Errorf("--format: %w", err)
+	}
+	if o.resolver != "" {
+		if _, _, err := net.SplitHostPort(o.resolver); err != nil {
+			return nil, fmt.Errorf("--resolver %q: want host:port (%w)", o.resolver, err)
+		}
 	}
 	if o.concurrency < 1 || o.retries < 0 || o.timeout <= 0 || o.requestTimeout <= 0 {
 		return nil, errors.New("--concurrency, --timeout and --request-timeout must be positive, --retries not negative")

@@ -189,6 +189,7 @@ func TestBadInput(t *testing.T) {
 		{name: "bad GOPROXY entry", files: map[string]string{"go.mod": "module example.test/app\n"}, env: map[string]string{"GOPROXY": "https://ok.example,ftp://user:pw@bad.example"}, code: 2, want: "ftp://***@bad.example"},
 		{name: "empty GOPROXY list", files: map[string]string{"go.mod": "module example.test/app\n"}, env: map[string]string{"GOPROXY": ","}, code: 2, want: "no entries"},
 		{name: "bad flag", files: map[string]string{"go.mod": "module example.test/app\n"}, args: []string{"--depth", "deep"}, code: 2, want: "--depth"},
+		{name: "bad resolver", files: map[string]string{"go.mod": "module example.test/app\n"}, args: []string{"--resolver", "nohostport"}, code: 2, want: "--resolver"},
 		{name: "binary garbage", files: map[string]string{"go.mod": "\x00\x01\x02module"}, code: 2, want: "go.mod:1:"},
 		{name: "no requirements", files: map[string]string{"go.mod": "module example.test/app\n\ngo 1.21\n"}, code: 0, want: "nothing to fetch"},
 	}

@@ -58,7 +58,7 @@ func (r *runner) direct(ctx context.Context, m module.Version, need string) outc
 		o.status, o.cause, o.detail = report.StatusUnreachable, cause.VCSFailure, "info/refs: "+err.Error()
 		return o
 	}
-	found, detail := hasVersion(refs, root.Prefix, m)
+	found, detail := hasVersion(refs, root, m)
 	if !found {
 		o.status, o.cause, o.detail = report.StatusNotFound, cause.NotFound, detail
 		o.attempts[len(o.attempts)-1].Cause = cause.NotFound
@@ -106,7 +106,8 @@ func (r *runner) discover(ctx context.Context, path string) (vcs.Root, *fetched,
 // hasVersion looks for the version among the advertised refs: a semver
 // tag (prefixed by the module's subdirectory, without +incompatible), or
 // for a pseudo-version, a ref at its commit.
-func hasVersion(refs map[string]string, prefix string, m module.Version) (bool, string) {
+func hasVersion(refs map[string]string, root vcs.Root, m module.Version) (bool, string) {
+	prefix := root.Prefix
 	v := strings.TrimSuffix(m.Version, "+incompatible")
 	if module.IsPseudoVersion(v) {
 		rev, err := module.PseudoVersionRev(v)
@@ -131,6 +132,11 @@ func hasVersion(refs map[string]string, prefix string, m module.Version) (bool, 
 				sub = strings.TrimPrefix(strings.TrimPrefix(base, prefix), "/")
 			}
 		}
+	}
+	if root.SubDir != "" {
+		// The go-import subdirectory field: the module lives (and is
+		// tagged) below that directory of the repository.
+		sub = strings.Trim(root.SubDir+"/"+sub, "/")
 	}
 	tag := v
 	if sub != "" {

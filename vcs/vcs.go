@@ -6,6 +6,7 @@ package vcs
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/net/html"
 )
@@ -23,6 +25,9 @@ type Root struct {
 	Prefix string // import path prefix the repository holds
 	VCS    string // "git", "hg", "mod", ...
 	Repo   string // repository URL
+	// SubDir is the module's directory in the repository (the optional
+	// fourth go-import field), which prefixes its tags.
+	SubDir string
 }
 
 // knownHosts are the hosting sites the go command resolves without a
@@ -93,25 +98,33 @@ func ParseGoImport(body []byte, path string) (Root, error) {
 			continue
 		}
 		f := strings.Fields(content)
-		if len(f) < 3 {
+		if len(f) != 3 && len(f) != 4 {
 			continue
 		}
 		if f[0] == path || strings.HasPrefix(path, f[0]+"/") {
-			found = append(found, Root{Prefix: f[0], VCS: f[1], Repo: f[2]})
+			r := Root{Prefix: f[0], VCS: f[1], Repo: f[2]}
+			if len(f) == 4 {
+				r.SubDir = f[3]
+			}
+			found = append(found, r)
 		}
 	}
-	switch len(found) {
-	case 0:
+	if len(found) == 0 {
 		return Root{}, fmt.Errorf("no go-import meta tag for %s", path)
-	case 1:
-		return found[0], nil
 	}
-	// A "mod" entry beside a VCS entry for the same prefix is the
-	// go command's preference only with GOPROXY=direct; take the VCS one.
+	// The module fetcher asks with PreferMod: a "mod" entry (a module
+	// proxy serving this prefix) wins over the VCS entries.
+	var mods []Root
 	for _, r := range found {
-		if r.VCS != "mod" {
-			return r, nil
+		if r.VCS == "mod" {
+			mods = append(mods, r)
 		}
+	}
+	if len(mods) > 0 {
+		found = mods
+	}
+	if len(found) > 1 {
+		return Root{}, fmt.Errorf("multiple go-import meta tags match %s", path)
 	}
 	return found[0], nil
 }
@@ -129,7 +142,10 @@ func ReadInsteadOf(getenv func(string) string) InsteadOf {
 	if err != nil {
 		return nil
 	}
-	cmd := exec.Command(git, "config", "--get-regexp", `^url\..*\.insteadof$`)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, git, "config", "--get-regexp", `^url\..*\.insteadof$`)
+	cmd.Env = []string{} // only what getenv gives: never this process's own
 	for _, k := range gitEnv {
 		if v := getenv(k); v != "" {
 			cmd.Env = append(cmd.Env, k+"="+v)

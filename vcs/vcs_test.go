@@ -38,8 +38,17 @@ func TestParseGoImport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (Root{Prefix: "example.test/mod", VCS: "git", Repo: "https://git.example/mod.git"}); got != want {
-		t.Errorf("got %+v, want %+v (tags in <body> are ignored, the VCS entry wins)", got, want)
+	if want := (Root{Prefix: "example.test/mod", VCS: "mod", Repo: "https://proxy.example"}); got != want {
+		t.Errorf("got %+v, want %+v (tags in <body> are ignored, the mod entry wins as with cmd/go's PreferMod)", got, want)
+	}
+	two := `<meta name="go-import" content="example.test/mod git https://a.example/mod.git">
+<meta name="go-import" content="example.test/mod git https://b.example/mod.git">`
+	if _, err := ParseGoImport([]byte(two), "example.test/mod"); err == nil {
+		t.Error("two matching VCS tags were accepted; cmd/go rejects them")
+	}
+	sub, err := ParseGoImport([]byte(`<meta name="go-import" content="example.test/mono git https://git.example/mono.git go/mono">`), "example.test/mono")
+	if err != nil || sub.SubDir != "go/mono" {
+		t.Errorf("subdirectory field: %+v, %v", sub, err)
 	}
 	if _, err := ParseGoImport([]byte("<html><head><title>login</title></head></html>"), "example.test/mod"); err == nil {
 		t.Error("a page without a go-import tag was accepted")
