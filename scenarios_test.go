@@ -223,3 +223,31 @@ func TestBadInput(t *testing.T) {
 }
 
 func lines(s ...string) []string { return s }
+
+// TestSeveralPaths: each PATH is judged by its own go.sum, whatever the
+// order of the arguments, and a version both need is requested once.
+func TestSeveralPaths(t *testing.T) {
+	proxy := goproxytest.New(t, fixtures...)
+	zipLine, modLine := proxy.GoSum("example.test/good", "v1.0.0")
+	gomod := "module example.test/%s\n\ngo 1.21\n\nrequire example.test/good v1.0.0\n"
+	root := writeModule(t, map[string]string{
+		"a/go.mod": strings.Replace(gomod, "%s", "a", 1),
+		"a/go.sum": zipLine + "\n" + modLine + "\n",
+		"b/go.mod": strings.Replace(gomod, "%s", "b", 1), // no go.sum
+	})
+	a, b := filepath.Join(root, "a"), filepath.Join(root, "b")
+	for _, args := range [][]string{{a, b}, {b, a}} {
+		before := proxy.Count("example.test/good/@v/v1.0.0.mod")
+		tr := runTool(t, map[string]string{"GOPROXY": proxy.URL(), "GOFLAGS": ""}, args...)
+		if n := proxy.Count("example.test/good/@v/v1.0.0.mod") - before; n != 1 {
+			t.Errorf("%v: .mod requested %d times, want once", args, n)
+		}
+		got := map[string]string{}
+		for _, m := range tr.rep.Modules {
+			got[filepath.Base(filepath.Dir(m.File))] = m.Status
+		}
+		if got["a"] != report.StatusOK || got["b"] != report.StatusMissingSum || tr.code != 1 {
+			t.Errorf("%v: statuses %v, exit %d; want a ok, b missing_sum, exit 1", args, got, tr.code)
+		}
+	}
+}

@@ -89,6 +89,8 @@ type runner struct {
 	done int
 	// redacted memoises goenv.Redact of request sources.
 	redacted sync.Map
+	// shared holds proxies' answers for Shared targets (under mu).
+	shared map[string]*sharedOutcome
 }
 
 // Result is a finished run, before it is condensed into a report.

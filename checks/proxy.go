@@ -37,7 +37,7 @@ func (r *runner) viaProxies(ctx context.Context, t *plan.Target) outcome {
 			o = r.direct(ctx, t.Module, t.Need)
 			rank = 2
 		default:
-			o = r.fromProxy(ctx, e.URL, t)
+			o = r.fromProxyOnce(ctx, e.URL, t)
 			if !o.notExist() {
 				rank = 1
 			}
@@ -59,6 +59,46 @@ func (r *runner) viaProxies(ctx context.Context, t *plan.Target) outcome {
 	}
 	best.attempts = attempts
 	return best
+}
+
+// sharedOutcome is one proxy's answer for a module version that several
+// workspaces need.
+type sharedOutcome struct {
+	done chan struct{}
+	o    outcome
+}
+
+// fromProxyOnce asks a proxy for a Shared target's version once; the
+// other workspaces' targets reuse the answer and judge it by their own
+// go.sum.
+func (r *runner) fromProxyOnce(ctx context.Context, base string, t *plan.Target) outcome {
+	if !t.Shared {
+		return r.fromProxy(ctx, base, t)
+	}
+	k := base + " " + t.ID() + " " + t.Need
+	r.mu.Lock()
+	if r.shared == nil {
+		r.shared = map[string]*sharedOutcome{}
+	}
+	e, ok := r.shared[k]
+	if !ok {
+		e = &sharedOutcome{done: make(chan struct{})}
+		r.shared[k] = e
+	}
+	r.mu.Unlock()
+	if !ok {
+		e.o = r.fromProxy(ctx, base, t)
+		close(e.done)
+		return e.o
+	}
+	select {
+	case <-e.done:
+		o := e.o
+		o.attempts = append([]report.Attempt(nil), e.o.attempts...)
+		return o
+	case <-ctx.Done():
+		return outcome{status: report.StatusTimeout, cause: cause.Timeout, via: goenv.Redact(base), detail: "deadline reached while another workspace's request was in flight"}
+	}
 }
 
 // offline answers for GOPROXY=off: the build works only from the module

@@ -46,7 +46,11 @@ type Target struct {
 	// SumFile is the go.sum the module's lines belong in.
 	SumFile string
 
-	// remote: some input that needs it does not build from vendor/.
+	// Shared: other workspaces need the same version; its requests are
+	// sent once and their results shared.
+	Shared bool
+
+	// remote: the workspace that needs it does not build from vendor/.
 	remote bool
 }
 
@@ -80,15 +84,24 @@ func (p *Plan) Fetches() bool {
 	return false
 }
 
-// Build makes the plan for workspaces, deduplicating module versions so
-// that each is probed once.
+// Build makes the plan for workspaces. A module version is one target per
+// workspace, since each has its own go.sum and vendor mode to judge it
+// by; a version several workspaces need is marked Shared, and its requests
+// are sent once.
 func Build(wss []*workspace.Workspace, o Options) *Plan {
 	p := &Plan{}
-	seen := map[module.Version]*Target{}
+	type key struct {
+		module.Version
+		ws int
+	}
+	seen := map[key]*Target{}
+	count := map[module.Version]int{}
 	vendor := false
+	wsIndex := 0
 	add := func(t *Target) {
 		t.remote = !vendor
-		if prev, ok := seen[t.Module]; ok {
+		k := key{t.Module, wsIndex}
+		if prev, ok := seen[k]; ok {
 			prev.remote = prev.remote || t.remote
 			if t.Need == NeedZip && prev.Need == NeedMod {
 				prev.Need, prev.Pos, prev.Indirect = NeedZip, t.Pos, t.Indirect
@@ -99,11 +112,13 @@ func Build(wss []*workspace.Workspace, o Options) *Plan {
 			}
 			return
 		}
-		seen[t.Module] = t
+		seen[k] = t
+		count[t.Module]++
 		p.Targets = append(p.Targets, t)
 	}
 	modFlag := o.Env.ModFlag()
-	for _, ws := range wss {
+	for i, ws := range wss {
+		wsIndex = i
 		vendor = modFlag == "vendor" || (ws.Vendored && modFlag != "mod" && modFlag != "readonly")
 		if vendor {
 			p.Vendored = append(p.Vendored, ws.Root)
@@ -148,7 +163,7 @@ func Build(wss []*workspace.Workspace, o Options) *Plan {
 				continue
 			}
 			v := module.Version{Path: l.Path, Version: strings.TrimSuffix(l.Version.Version, "/go.mod")}
-			if _, ok := seen[v]; ok {
+			if _, ok := seen[key{v, i}]; ok {
 				continue
 			}
 			t := &Target{Module: v, Need: NeedMod, Indirect: true, Pos: l.Pos, ModSum: &l, SumFile: l.Pos.File}
@@ -156,6 +171,7 @@ func Build(wss []*workspace.Workspace, o Options) *Plan {
 		}
 	}
 	for _, t := range p.Targets {
+		t.Shared = count[t.Module] > 1
 		if !t.remote && !o.ForceRemote && t.Skip == "" {
 			t.Skip = "vendor mode"
 		}

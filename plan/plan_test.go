@@ -109,11 +109,16 @@ func TestBuildDedupeAndVendor(t *testing.T) {
 	})
 	e := env(t, map[string]string{"GOTOOLCHAIN": "local"}, "")
 	p := Build([]*workspace.Workspace{a, b}, Options{Env: e})
-	if len(p.Targets) != 1 {
-		t.Fatalf("targets = %d, want one deduplicated", len(p.Targets))
+	// One target per workspace (each has its own go.sum and vendor mode),
+	// marked shared so that its requests are sent once.
+	if len(p.Targets) != 2 || !p.Targets[0].Shared || !p.Targets[1].Shared {
+		t.Fatalf("targets = %+v, want the module once per workspace, shared", p.Targets)
 	}
-	if p.Targets[0].Skip != "" {
-		t.Errorf("a module needed by a non-vendored input was skipped: %q", p.Targets[0].Skip)
+	if p.Targets[0].Skip != "" || p.Targets[1].Skip != "vendor mode" {
+		t.Errorf("skips %q, %q: want a's checked and b's vendored", p.Targets[0].Skip, p.Targets[1].Skip)
+	}
+	if p.Targets[1].ModSum == nil || p.Targets[0].ModSum != nil {
+		t.Error("each target must carry its own workspace's go.sum lines")
 	}
 	p = Build([]*workspace.Workspace{b}, Options{Env: e})
 	if p.Targets[0].Skip != "vendor mode" || len(p.Vendored) != 1 {
