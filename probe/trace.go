@@ -203,6 +203,11 @@ func (st *state) trace() *httptrace.ClientTrace {
 				st.conn.tlsTime = time.Since(st.conn.tlsStart)
 				st.conn.tls = &cs
 				st.conn.tlsErr = err
+				if err == nil && st.req.Insecure {
+					// Unverified by request: record honestly whether
+					// the certificate would have verified.
+					st.conn.tlsErr = verifyChain(cs.PeerCertificates, cs.ServerName, st.c.opts.RootCAs)
+				}
 				if err == nil {
 					st.phase = cause.PhaseHTTP
 				}
