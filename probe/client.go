@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -207,6 +208,10 @@ type Request struct {
 	Range bool
 	// MaxBody caps how much of the body is kept; the rest is drained.
 	MaxBody int64
+	// SpoolTo, when set, is a directory: the body goes to a new file
+	// there (at most MaxBody bytes) instead of memory, and Result.Spool
+	// names it. The caller removes the file; on failure Do does.
+	SpoolTo string
 	// Insecure skips certificate verification, as the go command does
 	// for discovery of GOINSECURE paths; the endpoint's TLS info still
 	// says whether the certificate verifies.
@@ -229,6 +234,9 @@ type Result struct {
 	Retries    int
 	// Hosts are the endpoints reached, in order (origin first).
 	Hosts []string
+	// Spool is the file holding the body of a Request.SpoolTo request
+	// that succeeded, or "".
+	Spool string
 }
 
 // OK reports whether the request succeeded.
@@ -304,6 +312,9 @@ func (c *Client) do(ctx context.Context, r Request) Result {
 	}
 	req.SetResponseHandler(func(resp *http.Response) error {
 		st.setPhase(cause.PhaseHTTP)
+		if r.SpoolTo != "" {
+			return st.spoolBody(resp.Body, r.SpoolTo, max)
+		}
 		body, err := io.ReadAll(io.LimitReader(resp.Body, max))
 		if err == nil {
 			// Drain (bounded) so the connection is reused and a
@@ -338,6 +349,14 @@ func (c *Client) do(ctx context.Context, r Request) Result {
 	res.Hosts = st.hosts
 	res.Final = st.redact(st.finalURL, res.URL)
 	st.finish(resp, err, &res)
+	if st.spool != nil {
+		st.spool.Close()
+		if res.OK() {
+			res.Spool = st.spool.Name()
+		} else {
+			os.Remove(st.spool.Name())
+		}
+	}
 	c.Endpoints.record(st, res)
 	if c.opts.Log != nil && !res.OK() && res.Cause != cause.NotFound {
 		c.opts.Log(fmt.Sprintf("%s %s: %s %s (retries %d)", r.Method, res.URL, res.Cause, res.Detail, res.Retries))
