@@ -67,8 +67,8 @@ func TestDirectMatchesGoCommand(t *testing.T) {
 				}
 			}
 			for _, e := range tr.rep.Endpoints {
-				if e.Role != report.RoleVCS {
-					t.Errorf("endpoint %s has role %s, want vcs", e.URL, e.Role)
+				if e.Role != report.RoleVCS && e.Role != report.RoleForwardProxy {
+					t.Errorf("endpoint %s has role %s, want vcs or forward_proxy", e.URL, e.Role)
 				}
 			}
 		})

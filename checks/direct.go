@@ -22,11 +22,12 @@ import (
 // version's tag.
 func (r *runner) direct(ctx context.Context, m module.Version, need string) outcome {
 	o := outcome{via: goenv.Direct}
-	root, f, ok := r.discover(ctx, m.Path)
-	if f != nil {
+	root, tried, ok := r.discover(ctx, m.Path)
+	for _, f := range tried {
 		o.attempts = append(o.attempts, f.attempt)
 	}
 	if !ok {
+		f := tried[len(tried)-1]
 		o.status, o.cause, o.detail = statusOf(f.Cause), f.Cause, f.Detail
 		return o
 	}
@@ -70,37 +71,41 @@ func (r *runner) direct(ctx context.Context, m module.Version, need string) outc
 }
 
 // discover resolves the module's repository. It returns the discovery
-// request when one was made.
-func (r *runner) discover(ctx context.Context, path string) (vcs.Root, *fetched, bool) {
-	scheme := "https"
-	insecure := r.cfg.Env.Insecure(path)
-	if insecure {
-		scheme = "http"
-	}
+// requests made, in order; on failure there is at least one.
+func (r *runner) discover(ctx context.Context, path string) (vcs.Root, []fetched, bool) {
 	if root, ok := vcs.Static(path, "https"); ok {
 		return root, nil, true
 	}
-	var f fetched
-	for _, s := range []string{"https", scheme} {
-		f = r.send(ctx, goenv.Direct, probe.Request{
+	// GOINSECURE: as the go command does, try https without verifying the
+	// certificate, then fall back to plain HTTP.
+	insecure := r.cfg.Env.Insecure(path)
+	schemes := []string{"https"}
+	if insecure {
+		schemes = append(schemes, "http")
+	}
+	var tried []fetched
+	for _, s := range schemes {
+		f := r.send(ctx, goenv.Direct, probe.Request{
 			Method: http.MethodGet, URL: s + "://" + path + "?go-get=1",
 			Want: cause.WantGoImport, Role: report.RoleVCS, MaxBody: 1 << 20,
+			Insecure: insecure,
 		})
-		if f.OK() || s == scheme {
+		tried = append(tried, f)
+		if f.OK() {
 			break
 		}
-		// GOINSECURE: the go command falls back to plain HTTP.
 	}
+	f := &tried[len(tried)-1]
 	if !f.OK() {
-		return vcs.Root{}, &f, false
+		return vcs.Root{}, tried, false
 	}
 	root, err := vcs.ParseGoImport(f.Body, path)
 	if err != nil {
 		f.Cause, f.Detail = cause.VCSFailure, err.Error()
 		f.attempt.Cause, f.attempt.Detail = f.Cause, f.Detail
-		return vcs.Root{}, &f, false
+		return vcs.Root{}, tried, false
 	}
-	return root, &f, true
+	return root, tried, true
 }
 
 // hasVersion looks for the version among the advertised refs: a semver

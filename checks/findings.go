@@ -115,6 +115,13 @@ func (fc *findingContext) culprit(m report.Module) *report.Endpoint {
 			return fc.reps[e.URL]
 		}
 	}
+	// A request that failed at the forward proxy (dial, CONNECT) failed
+	// there, not at the origin behind it.
+	if e := fc.reps[origin]; e != nil && e.Via != "" {
+		if p := fc.reps[originOf(e.Via)]; p != nil && p.Role == report.RoleForwardProxy && p.Cause == m.Cause {
+			return p
+		}
+	}
 	return fc.reps[origin]
 }
 
@@ -166,6 +173,9 @@ func (fc *findingContext) explain(c cause.Code, ep *report.Endpoint, eps []*repo
 	fwd := ""
 	if ep != nil && ep.Via != "" {
 		fwd = ep.Via
+	}
+	if ep != nil && ep.Role == report.RoleForwardProxy {
+		fwd = ep.URL
 	}
 	switch c {
 	case cause.DNSNXDomain:

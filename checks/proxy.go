@@ -208,7 +208,7 @@ func (r *runner) fromProxy(ctx context.Context, base string, t *plan.Target) out
 			o.modHash = modHash(f.Body)
 		}
 		if exts[i] == "zip" && r.cfg.Depth == DepthFull {
-			o.zipHash = zipHash(f.Body)
+			o.zipHash = f.zipHash
 		}
 	}
 	o.status, o.cause = report.StatusOK, cause.OK
@@ -244,6 +244,8 @@ func firstLine(s string) string {
 type fetched struct {
 	probe.Result
 	attempt report.Attempt
+	// zipHash is the h1: hash of a spooled zip (--depth full).
+	zipHash string
 }
 
 // notExist says whether the proxy answered that the version does not
@@ -279,7 +281,15 @@ func (r *runner) zip(ctx context.Context, base string, m module.Version) fetched
 		return badPath(base, err)
 	}
 	if r.cfg.Depth == DepthFull {
-		return r.send(ctx, base, probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantZip, Role: report.RoleProxy, MaxBody: 512 << 20})
+		// Spooled to disk and hashed from there: whole zips in memory
+		// would cost up to MaxBody per request in flight.
+		f := r.send(ctx, base, probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantZip, Role: report.RoleProxy, MaxBody: 512 << 20, SpoolTo: os.TempDir()})
+		if f.Spool != "" {
+			f.zipHash = zipFileHash(f.Spool)
+			os.Remove(f.Spool)
+			f.Spool = ""
+		}
+		return f
 	}
 	f := r.send(ctx, base, probe.Request{Method: http.MethodHead, URL: u, Want: cause.WantZip, Role: report.RoleProxy})
 	if f.StatusCode == http.StatusMethodNotAllowed || f.StatusCode == http.StatusNotImplemented {

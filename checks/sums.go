@@ -1,6 +1,8 @@
 package checks
 
 import (
+	"golang.org/x/mod/sumdb/dirhash"
+
 	"github.com/gopreflight/gopreflight/modhash"
 )
 
@@ -10,9 +12,9 @@ func modHash(data []byte) string {
 	return h
 }
 
-// zipHash is the go.sum "h1:" hash of a module zip's bytes; "" when the
-// bytes are not a zip.
-func zipHash(data []byte) string {
-	h, _ := modhash.Zip(data)
+// zipFileHash is the go.sum "h1:" hash of a module zip file; "" when the
+// file is not a zip.
+func zipFileHash(name string) string {
+	h, _ := dirhash.HashZip(name, dirhash.Hash1)
 	return h
 }

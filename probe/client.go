@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -55,12 +56,16 @@ type Client struct {
 	opts      Options
 	transport *http.Transport
 	http      *http.Client
-	sem       chan struct{}
-	proxyFunc func(*url.URL) (*url.URL, error)
-	gates     dialGates
-	Endpoints *Endpoints
-	memoMu    sync.Mutex
-	memo      map[string]*memoEntry
+	dialer    *net.Dialer
+	// insecure serves Request.Insecure (insecureClient).
+	insecureMu sync.Mutex
+	insecure   *http.Client
+	sem        chan struct{}
+	proxyFunc  func(*url.URL) (*url.URL, error)
+	gates      dialGates
+	Endpoints  *Endpoints
+	memoMu     sync.Mutex
+	memo       map[string]*memoEntry
 	// resolverName describes the resolver in use, for DNS findings.
 	resolverName string
 
@@ -98,11 +103,23 @@ func New(o Options) (*Client, error) {
 	}
 	pf := cfg.ProxyFunc()
 	c.proxyFunc = func(u *url.URL) (*url.URL, error) { return pf(u) }
-	dialer := &net.Dialer{Timeout: o.RequestTimeout, KeepAlive: 30 * time.Second, Resolver: o.Resolver}
-	c.transport = &http.Transport{
+	c.dialer = &net.Dialer{Timeout: o.RequestTimeout, KeepAlive: 30 * time.Second, Resolver: o.Resolver}
+	var err error
+	if c.http, err = c.newHTTPClient(&tls.Config{RootCAs: o.RootCAs}); err != nil {
+		return nil, err
+	}
+	c.transport = c.http.Transport.(*http.Transport)
+	return c, nil
+}
+
+// newHTTPClient builds an HTTP client on a transport of its own with the
+// client's proxy, dialer and timeouts, and the given TLS settings.
+func (c *Client) newHTTPClient(tlsConfig *tls.Config) (*http.Client, error) {
+	o := c.opts
+	tr := &http.Transport{
 		Proxy:                 func(r *http.Request) (*url.URL, error) { return c.proxyFunc(r.URL) },
-		DialContext:           dialer.DialContext,
-		TLSClientConfig:       &tls.Config{RootCAs: o.RootCAs},
+		DialContext:           c.dialer.DialContext,
+		TLSClientConfig:       tlsConfig,
 		TLSHandshakeTimeout:   o.RequestTimeout,
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          0,
@@ -115,11 +132,11 @@ func New(o Options) (*Client, error) {
 	}
 	// The x/net transport makes HTTP/2 stream resets typed errors
 	// (http2.StreamError) that cause.Classify can read.
-	if _, err := http2.ConfigureTransports(c.transport); err != nil {
+	if _, err := http2.ConfigureTransports(tr); err != nil {
 		return nil, fmt.Errorf("configuring HTTP/2: %w", err)
 	}
-	c.http = &http.Client{
-		Transport: c.transport,
+	return &http.Client{
+		Transport: tr,
 		Timeout:   o.RequestTimeout,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if len(via) >= 10 {
@@ -130,8 +147,26 @@ func New(o Options) (*Client, error) {
 			}
 			return nil
 		},
+	}, nil
+}
+
+// insecureClient is the client for Request.Insecure, built on first use:
+// most runs never need it. Like the go command's client for GOINSECURE
+// paths, it does not verify certificates (the trace still records whether
+// they would verify).
+func (c *Client) insecureClient() *http.Client {
+	c.insecureMu.Lock()
+	defer c.insecureMu.Unlock()
+	if c.insecure == nil {
+		hc, err := c.newHTTPClient(&tls.Config{RootCAs: c.opts.RootCAs, InsecureSkipVerify: true})
+		if err != nil {
+			// New configured the same transport without error; should this
+			// ever differ, stay verified rather than fail.
+			return c.http
+		}
+		c.insecure = hc
 	}
-	return c, nil
+	return c.insecure
 }
 
 // Resolver returns the resolver in use.
@@ -173,6 +208,14 @@ type Request struct {
 	Range bool
 	// MaxBody caps how much of the body is kept; the rest is drained.
 	MaxBody int64
+	// SpoolTo, when set, is a directory: the body goes to a new file
+	// there (at most MaxBody bytes) instead of memory, and Result.Spool
+	// names it. The caller removes the file; on failure Do does.
+	SpoolTo string
+	// Insecure skips certificate verification, as the go command does
+	// for discovery of GOINSECURE paths; the endpoint's TLS info still
+	// says whether the certificate verifies.
+	Insecure bool
 	// Memo sends the request once per run and shares its result: for
 	// questions several checks ask, such as <proxy>/sumdb/<name>/supported.
 	Memo bool
@@ -191,6 +234,9 @@ type Result struct {
 	Retries    int
 	// Hosts are the endpoints reached, in order (origin first).
 	Hosts []string
+	// Spool is the file holding the body of a Request.SpoolTo request
+	// that succeeded, or "".
+	Spool string
 }
 
 // OK reports whether the request succeeded.
@@ -267,6 +313,9 @@ func (c *Client) do(ctx context.Context, r Request) Result {
 	}
 	req.SetResponseHandler(func(resp *http.Response) error {
 		st.setPhase(cause.PhaseHTTP)
+		if r.SpoolTo != "" {
+			return st.spoolBody(resp.Body, r.SpoolTo, max)
+		}
 		body, err := io.ReadAll(io.LimitReader(resp.Body, max))
 		if err == nil {
 			// Drain (bounded) so the connection is reused and a
@@ -276,8 +325,12 @@ func (c *Client) do(ctx context.Context, r Request) Result {
 		st.body = body
 		return err
 	})
+	hc := c.http
+	if r.Insecure {
+		hc = c.insecureClient()
+	}
 	rc := &retryablehttp.Client{
-		HTTPClient:   c.http,
+		HTTPClient:   hc,
 		RetryMax:     c.opts.Retries,
 		RetryWaitMin: 100 * time.Millisecond,
 		RetryWaitMax: 2 * time.Second,
@@ -297,6 +350,14 @@ func (c *Client) do(ctx context.Context, r Request) Result {
 	res.Hosts = st.hosts
 	res.Final = st.redact(st.finalURL, res.URL)
 	st.finish(resp, err, &res)
+	if st.spool != nil {
+		st.spool.Close()
+		if res.OK() {
+			res.Spool = st.spool.Name()
+		} else {
+			os.Remove(st.spool.Name())
+		}
+	}
 	c.Endpoints.record(st, res)
 	if c.opts.Log != nil && !res.OK() && res.Cause != cause.NotFound {
 		c.opts.Log(fmt.Sprintf("%s %s: %s %s (retries %d)", r.Method, res.URL, res.Cause, res.Detail, res.Retries))
@@ -366,7 +427,14 @@ func retryAfter(resp *http.Response) (time.Duration, bool) {
 }
 
 // CloseIdle closes idle connections (end of run).
-func (c *Client) CloseIdle() { c.transport.CloseIdleConnections() }
+func (c *Client) CloseIdle() {
+	c.transport.CloseIdleConnections()
+	c.insecureMu.Lock()
+	defer c.insecureMu.Unlock()
+	if c.insecure != nil {
+		c.insecure.CloseIdleConnections()
+	}
+}
 
 // Concurrency is the number of requests allowed in flight.
 func (c *Client) Concurrency() int { return cap(c.sem) }

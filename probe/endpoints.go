@@ -72,8 +72,14 @@ func (e *Endpoints) Register(rawURL, role string) {
 	}
 }
 
-// RoleRedirect is the role of a host reached only through redirects.
-const RoleRedirect = "redirect"
+// Roles this package assigns itself, as report names them.
+const (
+	// RoleRedirect is the role of a host reached only through redirects.
+	RoleRedirect = "redirect"
+	// RoleForwardProxy is the role of the HTTPS_PROXY / HTTP_PROXY that
+	// requests went through.
+	RoleForwardProxy = "forward_proxy"
+)
 
 func (e *Endpoints) get(origin, role string) *Endpoint {
 	ep := e.m[origin]
@@ -85,7 +91,9 @@ func (e *Endpoints) get(origin, role string) *Endpoint {
 		ep = &Endpoint{Origin: goenv.Redact(origin), Host: host, Role: role, Failures: map[cause.Code]int{}}
 		e.m[origin] = ep
 		e.order = append(e.order, origin)
-		if e.onNew != nil {
+		// A forward proxy is no origin to probe: the diagnosis of each
+		// origin behind it already goes through it.
+		if e.onNew != nil && role != RoleForwardProxy {
 			e.onNew(origin)
 		}
 	}
@@ -95,10 +103,15 @@ func (e *Endpoints) get(origin, role string) *Endpoint {
 func (e *Endpoints) record(st *state, res Result) {
 	st.mu.Lock()
 	hops := append([]hop(nil), st.hops...)
+	phase := st.phase
 	st.mu.Unlock()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for i, h := range hops {
+		if h.conn.viaProxy != "" {
+			last := i == len(hops)-1
+			e.recordProxy(h.conn.viaProxy, res, last && proxyFault(res.Cause, phase))
+		}
 		role := st.req.Role
 		if h.origin != originOf(st.req.URL) {
 			role = RoleRedirect
@@ -141,6 +154,33 @@ func (e *Endpoints) record(st *state, res Result) {
 			}
 		}
 	}
+}
+
+// recordProxy counts a request through the forward proxy at proxyURL
+// (redacted) on the proxy's own endpoint: the one egress the runner
+// really needs. fault says the request failed at the proxy (dialing it,
+// or its answer to CONNECT), which is then the proxy's failure too.
+func (e *Endpoints) recordProxy(proxyURL string, res Result, fault bool) {
+	ep := e.get(originOf(proxyURL), RoleForwardProxy)
+	ep.Requests++
+	if !fault {
+		ep.Answered = true // it relayed the request
+		return
+	}
+	ep.Failures[res.Cause]++
+	ep.LastCause, ep.LastDetail = res.Cause, res.Detail
+}
+
+// proxyFault says whether a request that ended with c in phase p failed
+// at the forward proxy rather than at the origin behind it.
+func proxyFault(c cause.Code, p cause.Phase) bool {
+	switch c {
+	case cause.OK, cause.NotFound:
+		return false
+	case cause.ProxyUnreachable, cause.ProxyAuthRequired:
+		return true
+	}
+	return p == cause.PhaseProxy
 }
 
 func tlsInfo(cs *tls.ConnectionState, err error) *TLSInfo {

@@ -5,10 +5,12 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptrace"
 	"net/netip"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -46,6 +48,7 @@ type state struct {
 	hopStart time.Time
 	finalURL string
 	body     []byte
+	spool    *os.File // Request.SpoolTo's file, reused across attempts
 	hops     []hop
 	conn     connInfo
 	// opened releases the requests waiting for this origin's first
@@ -203,6 +206,11 @@ func (st *state) trace() *httptrace.ClientTrace {
 				st.conn.tlsTime = time.Since(st.conn.tlsStart)
 				st.conn.tls = &cs
 				st.conn.tlsErr = err
+				if err == nil && st.req.Insecure {
+					// Unverified by request: record honestly whether
+					// the certificate would have verified.
+					st.conn.tlsErr = verifyChain(cs.PeerCertificates, cs.ServerName, st.c.opts.RootCAs)
+				}
 				if err == nil {
 					st.phase = cause.PhaseHTTP
 				}
@@ -311,4 +319,26 @@ func (st *state) finish(resp *http.Response, err error, res *Result) {
 	if res.Cause == cause.OK && st.req.Range && resp.StatusCode != http.StatusPartialContent && resp.StatusCode != http.StatusOK {
 		res.Cause, res.Detail = cause.BadResponse, "range request answered "+resp.Status
 	}
+}
+
+// spoolBody copies at most max bytes of body to the request's spool file,
+// truncating what an earlier attempt left, and drains the rest (bounded)
+// so that a truncated body still shows as an error.
+func (st *state) spoolBody(body io.Reader, dir string, max int64) error {
+	if st.spool == nil {
+		f, err := os.CreateTemp(dir, "gopreflight-*.zip")
+		if err != nil {
+			return fmt.Errorf("spooling the body: %w", err)
+		}
+		st.spool = f
+	} else if err := st.spool.Truncate(0); err != nil {
+		return fmt.Errorf("spooling the body: %w", err)
+	} else if _, err := st.spool.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("spooling the body: %w", err)
+	}
+	if _, err := io.Copy(st.spool, io.LimitReader(body, max)); err != nil {
+		return err
+	}
+	_, err := io.Copy(io.Discard, io.LimitReader(body, 64<<20))
+	return err
 }
