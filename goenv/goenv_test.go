@@ -133,10 +133,42 @@ func TestRedact(t *testing.T) {
 		{"GET https://u:p@a.example/x: refused", "GET https://***@a.example/x: refused"},
 		{"https://plain.example/x?v=1", "https://plain.example/x?v=1"},
 		{"no url here", "no url here"},
+		{"https://user:pa,ss@h.example", "https://***@h.example"},
+		{"https://user:pa|ss@h.example/x", "https://***@h.example/x"},
+		{"https://user:p'ass@h.example", "https://***@h.example"},
+		{`https://user:p"ass@h.example`, "https://***@h.example"},
+		{`proxyconnect "http://u:a,b|c@p.example:3128": refused`, `proxyconnect "http://***@p.example:3128": refused`},
+		{"user:secret@proxy.example:3128", "***@proxy.example:3128"},
+		{"alice:s3,cr3t@127.0.0.1:18081", "***@127.0.0.1:18081"},
+		{"https://a.example,https://u:p@b.example|direct", "https://a.example,https://***@b.example|direct"},
+		// Not secrets: left as written.
+		{"example.test/good@v1.0.0", "example.test/good@v1.0.0"},
+		{"https://a.example,direct", "https://a.example,direct"},
+		{"https://a.example/x?v=1, 'https://b.example/@v/list'", "https://a.example/x?v=1, 'https://b.example/@v/list'"},
+		{"proxy.example:3128", "proxy.example:3128"},
 	}
 	for _, tt := range tests {
 		if got := Redact(tt.in); got != tt.want {
 			t.Errorf("Redact(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestRedactProxy(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"alice:s3cr3t@127.0.0.1:18081", "***@127.0.0.1:18081"},
+		{"alice:s3,cr3t@127.0.0.1:18081", "***@127.0.0.1:18081"},
+		{"alice:p|a'ss\"@proxy.example", "***@proxy.example"},
+		{"tok123456@proxy.example:3128", "***@proxy.example:3128"},
+		{"http://u:p@proxy.example:3128", "http://***@proxy.example:3128"},
+		{"socks5://u:p,q@proxy.example:1080", "socks5://***@proxy.example:1080"},
+		{"proxy.example:3128", "proxy.example:3128"},
+		{"http://proxy.example:3128", "http://proxy.example:3128"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := RedactProxy(tt.in); got != tt.want {
+			t.Errorf("RedactProxy(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
