@@ -94,7 +94,7 @@ func TestLoadPrecedence(t *testing.T) {
 		t.Fatal(err)
 	}
 	vars := map[string]string{"GOENV": envFile, "GOSUMDB": "sum.example+abc", "GOFLAGS": "-mod=mod -mod=vendor"}
-	e, err := Load(func(k string) string { return vars[k] }, "go1.22.1")
+	e, err := Load(func(k string) string { return vars[k] }, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,5 +195,46 @@ func TestNetrc(t *testing.T) {
 	e.GOAUTH = "off"
 	if len(e.Netrc()) != 0 {
 		t.Error("GOAUTH=off still reads .netrc")
+	}
+}
+
+// TestLoadGOROOT: $GOROOT/go.env is the third layer, after the process
+// environment and the GOENV file, as cmd/go's cfg.initEnvCache reads it;
+// $GOROOT/VERSION names the local go.
+func TestLoadGOROOT(t *testing.T) {
+	root := t.TempDir()
+	os.WriteFile(filepath.Join(root, "VERSION"), []byte("go1.24.2\ntime 2025-01-01T00:00:00Z\n"), 0o644)
+	os.WriteFile(filepath.Join(root, "go.env"), []byte("# shipped defaults\nGOPROXY=https://root.example,direct\nGOSUMDB=root.example+abc\nGOTOOLCHAIN=local\nGOFLAGS=-mod=mod\n"), 0o644)
+	envFile := filepath.Join(t.TempDir(), "env")
+	os.WriteFile(envFile, []byte("GOSUMDB=off\n"), 0o644)
+
+	tests := []struct {
+		name   string
+		vars   map[string]string
+		goroot string
+		key    string
+		want   string
+		source string
+	}{
+		{"go.env over the default", map[string]string{"GOENV": "off"}, root, "GOTOOLCHAIN", "local", "goroot"},
+		{"go.env GOPROXY", map[string]string{"GOENV": "off"}, root, "GOPROXY", "https://root.example,direct", "goroot"},
+		{"GOENV file over go.env", map[string]string{"GOENV": envFile}, root, "GOSUMDB", "off", "goenv"},
+		{"process env over go.env", map[string]string{"GOENV": "off", "GOFLAGS": "-mod=vendor"}, root, "GOFLAGS", "-mod=vendor", "env"},
+		{"VERSION", map[string]string{"GOENV": "off"}, root, "GOVERSION", "go1.24.2", "goroot"},
+		{"no GOROOT: defaults", map[string]string{"GOENV": "off"}, "", "GOTOOLCHAIN", "auto", "default"},
+		{"GOROOT without go.env", map[string]string{"GOENV": "off"}, t.TempDir(), "GOPROXY", DefaultGOPROXY, "default"},
+	}
+	for _, tt := range tests {
+		e, err := Load(func(k string) string { return tt.vars[k] }, tt.goroot)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if got := e.Lookup(tt.key); got != tt.want || e.Source[tt.key] != tt.source {
+			t.Errorf("%s: %s = %q from %q, want %q from %q", tt.name, tt.key, got, e.Source[tt.key], tt.want, tt.source)
+		}
+	}
+
+	if got := FindGOROOT(func(k string) string { return map[string]string{"GOROOT": root}[k] }); got != root {
+		t.Errorf("FindGOROOT with $GOROOT = %q, want %q", got, root)
 	}
 }

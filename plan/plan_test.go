@@ -29,10 +29,11 @@ func load(t *testing.T, files map[string]string) *workspace.Workspace {
 func env(t *testing.T, vars map[string]string, local string) *goenv.Env {
 	t.Helper()
 	vars["GOENV"] = "off"
-	e, err := goenv.Load(func(k string) string { return vars[k] }, local)
+	e, err := goenv.Load(func(k string) string { return vars[k] }, "")
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.GOVERSION = local
 	return e
 }
 
