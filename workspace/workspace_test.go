@@ -186,3 +186,29 @@ func TestNonCanonicalVersions(t *testing.T) {
 		t.Errorf("wrong major: error = %v, want go.mod:3", err)
 	}
 }
+
+// TestSumsLenient: go.sum lines the go command's readGoSum accepts (it
+// checks only the field count) load, whatever module.Check thinks of them.
+func TestSumsLenient(t *testing.T) {
+	tests := []struct {
+		name, line, path, version string
+	}{
+		{"upper-case path", "Example.com/x v1.0.0 h1:AAA=", "Example.com/x", "v1.0.0"},
+		{"non-canonical version", "example.test/x v1.0 h1:AAA=", "example.test/x", "v1.0"},
+		{"wrong major", "example.test/x/v2 v1.0.0/go.mod h1:AAA=", "example.test/x/v2", "v1.0.0/go.mod"},
+		{"no dot in path", "localmod v0.1.0 h1:AAA=", "localmod", "v0.1.0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "go.sum")
+			os.WriteFile(file, []byte("example.test/ok v1.0.0 h1:OK=\n"+tt.line+"\n"), 0o644)
+			s, err := LoadSums(file)
+			if err != nil {
+				t.Fatalf("LoadSums: %v", err)
+			}
+			if len(s.Lines) != 2 || s.Lines[1].Path != tt.path || s.Lines[1].Version.Version != tt.version || s.Lines[1].Pos.Line != 2 {
+				t.Errorf("lines = %+v, want %s %s at line 2", s.Lines, tt.path, tt.version)
+			}
+		})
+	}
+}
