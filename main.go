@@ -11,7 +11,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
@@ -158,7 +157,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "gopreflight: %s\n", goenv.Redact(err.Error()))
 		return exitInput
 	}
-	env, err := goenv.Load(getenv, localGoVersion(getenv))
+	env, err := goenv.Load(getenv, goenv.FindGOROOT(getenv))
 	if err != nil {
 		return fail(err)
 	}
@@ -297,30 +296,6 @@ func writeJSON(path string, rep *report.Report) error {
 		return fmt.Errorf("writing report %s: %w", path, err)
 	}
 	return f.Close()
-}
-
-// localGoVersion reads the local go's version from its GOROOT/VERSION file,
-// without running it; "" when no go is installed.
-func localGoVersion(getenv func(string) string) string {
-	candidates := []string{}
-	if root := getenv("GOROOT"); root != "" {
-		candidates = append(candidates, filepath.Join(root, "VERSION"))
-	}
-	if p, err := exec.LookPath("go"); err == nil {
-		if real, err := filepath.EvalSymlinks(p); err == nil {
-			p = real
-		}
-		candidates = append(candidates, filepath.Join(filepath.Dir(filepath.Dir(p)), "VERSION"))
-	}
-	for _, c := range candidates {
-		if data, err := os.ReadFile(c); err == nil {
-			v, _, _ := strings.Cut(string(data), "\n")
-			if strings.HasPrefix(v, "go") {
-				return strings.TrimSpace(v)
-			}
-		}
-	}
-	return ""
 }
 
 // modCache is GOMODCACHE as the go command defaults it.

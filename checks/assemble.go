@@ -66,7 +66,7 @@ func envReport(e *goenv.Env) map[string]string {
 		if v == "" {
 			v = e.Getenv(upper(k))
 		}
-		m[k] = goenv.Redact(v)
+		m[k] = goenv.RedactProxy(v)
 	}
 	return m
 }

@@ -1,5 +1,6 @@
 // Package goenv resolves the Go environment the way the go command does:
-// the process environment first, then the GOENV file, then Go's defaults.
+// the process environment first, then the GOENV file, then $GOROOT/go.env,
+// then Go's defaults.
 // It needs no go binary, so it works in a minimal container image.
 package goenv
 
@@ -8,6 +9,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -36,20 +38,36 @@ type Env struct {
 	// GOVERSION is the local go's version ("go1.22.4"), or "" when unknown.
 	GOVERSION string
 
-	// Source says where each variable came from: "env", "goenv", "default".
+	// GOROOT is the local go's root, or "" when no go is known.
+	GOROOT string
+
+	// Source says where each variable came from: "env", "goenv",
+	// "goroot" ($GOROOT/go.env, $GOROOT/VERSION), "default".
 	Source map[string]string
 	// Getenv reads the process environment (HTTPS_PROXY, NETRC, HOME, ...).
 	Getenv func(string) string
 }
 
-// Load resolves the environment. getenv is usually os.Getenv; goVersion is
-// the local go's version or "" when no go binary is known.
-func Load(getenv func(string) string, goVersion string) (*Env, error) {
+// Load resolves the environment. getenv is usually os.Getenv; goroot is
+// the local go's root (FindGOROOT), whose VERSION names the local go and
+// whose go.env holds the defaults that toolchain ships (cmd/go's
+// cfg.initEnvCache reads it after the GOENV file); "" when no go is known.
+func Load(getenv func(string) string, goroot string) (*Env, error) {
 	file, err := readGoEnvFile(getenv)
 	if err != nil {
 		return nil, err
 	}
-	e := &Env{Source: map[string]string{}, Getenv: getenv, GOVERSION: goVersion}
+	var rootFile map[string]string
+	e := &Env{Source: map[string]string{}, Getenv: getenv, GOROOT: goroot}
+	if goroot != "" {
+		e.GOVERSION = readVersion(filepath.Join(goroot, "VERSION"))
+		if e.GOVERSION != "" {
+			e.Source["GOVERSION"] = "goroot"
+		}
+		if rootFile, err = readEnvFile(filepath.Join(goroot, "go.env")); err != nil {
+			return nil, fmt.Errorf("reading GOROOT's go.env: %w", err)
+		}
+	}
 	get := func(key, def string) string {
 		if v, ok := lookup(getenv, key); ok {
 			e.Source[key] = "env"
@@ -57,6 +75,10 @@ func Load(getenv func(string) string, goVersion string) (*Env, error) {
 		}
 		if v, ok := file[key]; ok {
 			e.Source[key] = "goenv"
+			return v
+		}
+		if v, ok := rootFile[key]; ok {
+			e.Source[key] = "goroot"
 			return v
 		}
 		e.Source[key] = "default"
@@ -97,12 +119,23 @@ func readGoEnvFile(getenv func(string) string) (map[string]string, error) {
 		}
 		path = filepath.Join(dir, "go", "env")
 	}
+	vars, err := readEnvFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading GOENV file: %w", err)
+	}
+	return vars, nil
+}
+
+// readEnvFile reads KEY=VALUE lines, skipping comments and lines without
+// =, as the go command does for the GOENV file and $GOROOT/go.env; a
+// missing file is empty.
+func readEnvFile(path string) (map[string]string, error) {
 	data, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading GOENV file: %w", err)
+		return nil, err
 	}
 	vars := map[string]string{}
 	sc := bufio.NewScanner(bytes.NewReader(data))
@@ -118,6 +151,45 @@ func readGoEnvFile(getenv func(string) string) (map[string]string, error) {
 		vars[strings.TrimSpace(k)] = strings.TrimSpace(v)
 	}
 	return vars, nil
+}
+
+// FindGOROOT returns the local go's root without running it: $GOROOT, or
+// the go on PATH (through symlinks) up two directories; the first that
+// holds a VERSION file wins. "" when no go is installed.
+func FindGOROOT(getenv func(string) string) string {
+	var candidates []string
+	if root := getenv("GOROOT"); root != "" {
+		candidates = append(candidates, root)
+	}
+	if p, err := exec.LookPath("go"); err == nil {
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			p = real
+		}
+		candidates = append(candidates, filepath.Dir(filepath.Dir(p)))
+	}
+	for _, c := range candidates {
+		if readVersion(filepath.Join(c, "VERSION")) != "" {
+			return c
+		}
+	}
+	if len(candidates) > 0 {
+		return candidates[0]
+	}
+	return ""
+}
+
+// readVersion returns the go version on a VERSION file's first line
+// ("go1.22.4"), or "".
+func readVersion(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	v, _, _ := strings.Cut(string(data), "\n")
+	if v = strings.TrimSpace(v); strings.HasPrefix(v, "go") {
+		return v
+	}
+	return ""
 }
 
 // configDir mirrors os.UserConfigDir but reads the injected environment,

@@ -94,7 +94,7 @@ func TestLoadPrecedence(t *testing.T) {
 		t.Fatal(err)
 	}
 	vars := map[string]string{"GOENV": envFile, "GOSUMDB": "sum.example+abc", "GOFLAGS": "-mod=mod -mod=vendor"}
-	e, err := Load(func(k string) string { return vars[k] }, "go1.22.1")
+	e, err := Load(func(k string) string { return vars[k] }, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,10 +133,42 @@ func TestRedact(t *testing.T) {
 		{"GET https://u:p@a.example/x: refused", "GET https://***@a.example/x: refused"},
 		{"https://plain.example/x?v=1", "https://plain.example/x?v=1"},
 		{"no url here", "no url here"},
+		{"https://user:pa,ss@h.example", "https://***@h.example"},
+		{"https://user:pa|ss@h.example/x", "https://***@h.example/x"},
+		{"https://user:p'ass@h.example", "https://***@h.example"},
+		{`https://user:p"ass@h.example`, "https://***@h.example"},
+		{`proxyconnect "http://u:a,b|c@p.example:3128": refused`, `proxyconnect "http://***@p.example:3128": refused`},
+		{"user:secret@proxy.example:3128", "***@proxy.example:3128"},
+		{"alice:s3,cr3t@127.0.0.1:18081", "***@127.0.0.1:18081"},
+		{"https://a.example,https://u:p@b.example|direct", "https://a.example,https://***@b.example|direct"},
+		// Not secrets: left as written.
+		{"example.test/good@v1.0.0", "example.test/good@v1.0.0"},
+		{"https://a.example,direct", "https://a.example,direct"},
+		{"https://a.example/x?v=1, 'https://b.example/@v/list'", "https://a.example/x?v=1, 'https://b.example/@v/list'"},
+		{"proxy.example:3128", "proxy.example:3128"},
 	}
 	for _, tt := range tests {
 		if got := Redact(tt.in); got != tt.want {
 			t.Errorf("Redact(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestRedactProxy(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"alice:s3cr3t@127.0.0.1:18081", "***@127.0.0.1:18081"},
+		{"alice:s3,cr3t@127.0.0.1:18081", "***@127.0.0.1:18081"},
+		{"alice:p|a'ss\"@proxy.example", "***@proxy.example"},
+		{"tok123456@proxy.example:3128", "***@proxy.example:3128"},
+		{"http://u:p@proxy.example:3128", "http://***@proxy.example:3128"},
+		{"socks5://u:p,q@proxy.example:1080", "socks5://***@proxy.example:1080"},
+		{"proxy.example:3128", "proxy.example:3128"},
+		{"http://proxy.example:3128", "http://proxy.example:3128"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := RedactProxy(tt.in); got != tt.want {
+			t.Errorf("RedactProxy(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
@@ -166,5 +198,46 @@ func TestNetrc(t *testing.T) {
 	e.GOAUTH = "off"
 	if len(e.Netrc()) != 0 {
 		t.Error("GOAUTH=off still reads .netrc")
+	}
+}
+
+// TestLoadGOROOT: $GOROOT/go.env is the third layer, after the process
+// environment and the GOENV file, as cmd/go's cfg.initEnvCache reads it;
+// $GOROOT/VERSION names the local go.
+func TestLoadGOROOT(t *testing.T) {
+	root := t.TempDir()
+	os.WriteFile(filepath.Join(root, "VERSION"), []byte("go1.24.2\ntime 2025-01-01T00:00:00Z\n"), 0o644)
+	os.WriteFile(filepath.Join(root, "go.env"), []byte("# shipped defaults\nGOPROXY=https://root.example,direct\nGOSUMDB=root.example+abc\nGOTOOLCHAIN=local\nGOFLAGS=-mod=mod\n"), 0o644)
+	envFile := filepath.Join(t.TempDir(), "env")
+	os.WriteFile(envFile, []byte("GOSUMDB=off\n"), 0o644)
+
+	tests := []struct {
+		name   string
+		vars   map[string]string
+		goroot string
+		key    string
+		want   string
+		source string
+	}{
+		{"go.env over the default", map[string]string{"GOENV": "off"}, root, "GOTOOLCHAIN", "local", "goroot"},
+		{"go.env GOPROXY", map[string]string{"GOENV": "off"}, root, "GOPROXY", "https://root.example,direct", "goroot"},
+		{"GOENV file over go.env", map[string]string{"GOENV": envFile}, root, "GOSUMDB", "off", "goenv"},
+		{"process env over go.env", map[string]string{"GOENV": "off", "GOFLAGS": "-mod=vendor"}, root, "GOFLAGS", "-mod=vendor", "env"},
+		{"VERSION", map[string]string{"GOENV": "off"}, root, "GOVERSION", "go1.24.2", "goroot"},
+		{"no GOROOT: defaults", map[string]string{"GOENV": "off"}, "", "GOTOOLCHAIN", "auto", "default"},
+		{"GOROOT without go.env", map[string]string{"GOENV": "off"}, t.TempDir(), "GOPROXY", DefaultGOPROXY, "default"},
+	}
+	for _, tt := range tests {
+		e, err := Load(func(k string) string { return tt.vars[k] }, tt.goroot)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if got := e.Lookup(tt.key); got != tt.want || e.Source[tt.key] != tt.source {
+			t.Errorf("%s: %s = %q from %q, want %q from %q", tt.name, tt.key, got, e.Source[tt.key], tt.want, tt.source)
+		}
+	}
+
+	if got := FindGOROOT(func(k string) string { return map[string]string{"GOROOT": root}[k] }); got != root {
+		t.Errorf("FindGOROOT with $GOROOT = %q, want %q", got, root)
 	}
 }

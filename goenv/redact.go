@@ -10,19 +10,82 @@ import (
 var tokenParam = regexp.MustCompile(`(?i)(token|key|secret|sig|signature|password|passwd|auth|credential|access|session)`)
 
 // Redact removes credentials from a URL or from a string holding URLs:
-// userinfo and token-like query values become ***. Strings that do not
-// parse are scanned for user:pass@ patterns.
+// userinfo and token-like query values become ***. A whole string without
+// a scheme shaped user:pass@host is read as a proxy value, the way
+// net/http reads HTTPS_PROXY; RedactProxy also hides a lone user name.
 func Redact(s string) string {
-	if !strings.Contains(s, "://") || !strings.ContainsAny(s, "@?") {
+	if !strings.ContainsAny(s, "@?") {
 		return s // no userinfo and no query: nothing to hide (the hot path)
+	}
+	if schemeless(s) {
+		if at := strings.LastIndex(s, "@"); at > 0 && strings.Contains(s[:at], ":") && !strings.Contains(s[:at], "/") {
+			return RedactProxy(s) // user:pass@host, not module@version
+		}
+		return s
 	}
 	return urlPattern.ReplaceAllStringFunc(s, redactURL)
 }
 
-var urlPattern = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^\s"'<>|,]+`)
+// RedactProxy redacts a proxy variable's value (HTTPS_PROXY, HTTP_PROXY,
+// ALL_PROXY), which may omit the scheme: net/http then reads it as
+// http://value, so its userinfo is a credential too.
+func RedactProxy(v string) string {
+	if !strings.ContainsAny(v, "@?") {
+		return v
+	}
+	if !schemeless(v) {
+		return Redact(v)
+	}
+	return strings.TrimPrefix(redactURL("http://"+v), "http://")
+}
+
+// schemeless reports whether s is a single URL-like token without a
+// scheme, such as a proxy value "user:pass@proxy.example:3128".
+func schemeless(s string) bool {
+	return !strings.Contains(s, "://") && strings.TrimSpace(s) == s && !strings.ContainsAny(s, " \t\r\n")
+}
+
+// urlPattern matches URLs in free text. The userinfo runs to the last @
+// before the path, so a password holding , | or quotes is taken whole;
+// the host part stops at the separators of lists and quoted text.
+var urlPattern = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://(?:[^\s/?#<>]*@)?[^\s"'<>|,@]*`)
+
+// parseURL parses raw like url.Parse, also accepting a userinfo url.Parse
+// rejects (a password with | or "), which a proxy setting may still hold.
+func parseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err == nil {
+		return u, nil
+	}
+	i := strings.Index(raw, "://")
+	end := len(raw)
+	if k := strings.IndexAny(raw[i+3:], "/?#"); k >= 0 {
+		end = i + 3 + k
+	}
+	j := strings.LastIndex(raw[:end], "@")
+	if i < 0 || j < i+3 {
+		return nil, err
+	}
+	u, perr := url.Parse(raw[:i+3] + raw[j+1:])
+	if perr != nil {
+		return nil, err
+	}
+	name, pass, hasPass := strings.Cut(raw[i+3:j], ":")
+	if n, e := url.PathUnescape(name); e == nil {
+		name = n
+	}
+	if p, e := url.PathUnescape(pass); e == nil {
+		pass = p
+	}
+	u.User = url.User(name)
+	if hasPass {
+		u.User = url.UserPassword(name, pass)
+	}
+	return u, nil
+}
 
 func redactURL(raw string) string {
-	u, err := url.Parse(raw)
+	u, err := parseURL(raw)
 	if err != nil {
 		// Keep nothing between :// and @ when the URL does not parse.
 		if i, j := strings.Index(raw, "://"), strings.LastIndex(raw, "@"); i >= 0 && j > i {

@@ -1,15 +1,18 @@
 package goenv
 
-import "net/url"
-
 // Secrets returns the credentials in a string holding URLs (a GOPROXY
-// list, HTTPS_PROXY, a GOAUTH command line): userinfo names and passwords
-// and token-like query values, the parts Redact replaces, so that a CI
-// log can mask them wherever else they appear.
+// list, HTTPS_PROXY with or without a scheme, a GOAUTH command line):
+// userinfo names and passwords and token-like query values, the parts
+// Redact replaces, so that a CI log can mask them wherever else they
+// appear.
 func Secrets(s string) []string {
+	urls := urlPattern.FindAllString(s, -1)
+	if s != "" && schemeless(s) {
+		urls = []string{"http://" + s} // a proxy value net/http reads so
+	}
 	var out []string
-	for _, raw := range urlPattern.FindAllString(s, -1) {
-		u, err := url.Parse(raw)
+	for _, raw := range urls {
+		u, err := parseURL(raw)
 		if err != nil {
 			continue
 		}

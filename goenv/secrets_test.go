@@ -29,3 +29,28 @@ func TestSecrets(t *testing.T) {
 		}
 	}
 }
+
+func TestSecretsShapes(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string // must all be among Secrets(in)
+	}{
+		{"https://user:pa,ss@h.example", []string{"user", "pa,ss"}},
+		{"https://user:pa|ss@h.example", []string{"user", "pa|ss"}},
+		{"https://user:p'ass@h.example", []string{"user", "p'ass"}},
+		{`https://user:p"ass@h.example`, []string{"user", `p"ass`}},
+		{"alice:s3,cr3t@127.0.0.1:18081", []string{"alice", "s3,cr3t"}},
+		{"tok123456@proxy.example:3128", []string{"tok123456"}},
+	}
+	for _, tt := range tests {
+		got := map[string]bool{}
+		for _, s := range Secrets(tt.in) {
+			got[s] = true
+		}
+		for _, w := range tt.want {
+			if !got[w] {
+				t.Errorf("Secrets(%q) = %q, missing %q", tt.in, Secrets(tt.in), w)
+			}
+		}
+	}
+}

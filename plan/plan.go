@@ -6,6 +6,7 @@ package plan
 
 import (
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
 
@@ -65,6 +66,10 @@ type Options struct {
 	// ForceRemote checks remote routes even in vendor mode (an explicit
 	// --depth).
 	ForceRemote bool
+	// Platform is the toolchain download's "goos-goarch": the machine the
+	// go command runs on, not GOOS/GOARCH (which only name the build's
+	// target). "" means runtime.GOOS-runtime.GOARCH.
+	Platform string
 }
 
 // Plan is what to check, in report order.
@@ -116,6 +121,10 @@ func Build(wss []*workspace.Workspace, o Options) *Plan {
 		count[t.Module]++
 		p.Targets = append(p.Targets, t)
 	}
+	platform := o.Platform
+	if platform == "" {
+		platform = runtime.GOOS + "-" + runtime.GOARCH
+	}
 	modFlag := o.Env.ModFlag()
 	for i, ws := range wss {
 		wsIndex = i
@@ -146,13 +155,13 @@ func Build(wss []*workspace.Workspace, o Options) *Plan {
 				add(t)
 			}
 			if ws.Work == "" {
-				if tc := toolchainTarget(m.Go, m.GoPos, m.Toolchain, m.ToolPos, o.Env); tc != nil {
+				if tc := toolchainTarget(m.Go, m.GoPos, m.Toolchain, m.ToolPos, o.Env, platform); tc != nil {
 					add(tc)
 				}
 			}
 		}
 		if ws.Work != "" {
-			if tc := toolchainTarget(ws.Go, ws.GoPos, ws.Toolchain, ws.ToolPos, o.Env); tc != nil {
+			if tc := toolchainTarget(ws.Go, ws.GoPos, ws.Toolchain, ws.ToolPos, o.Env, platform); tc != nil {
 				add(tc)
 			}
 		}
@@ -227,49 +236,63 @@ func findReplace(ws *workspace.Workspace, m *workspace.Module, v module.Version)
 }
 
 // toolchainTarget returns the toolchain module the go command would
-// download for a go.mod's (or, in workspace mode, go.work's) go and
-// toolchain lines, if GOTOOLCHAIN allows switching and the wanted version
-// is newer than the local go. A toolchain the local go already satisfies,
-// or one GOTOOLCHAIN=path would look up on PATH, is listed as skipped, so
-// the report says why.
-func toolchainTarget(goVersion string, goPos workspace.Pos, toolchain string, toolPos workspace.Pos, env *goenv.Env) *Target {
-	gt := env.GOTOOLCHAIN
-	if gt == "local" {
-		return nil
-	}
-	name, mode, _ := strings.Cut(gt, "+")
-	if name == "auto" || name == "path" {
+// download, following cmd/go's toolchain.Select: the minimum is the local
+// go for GOTOOLCHAIN=auto, path or local+mode, else the named toolchain;
+// in auto and path mode go.mod's (go.work's in workspace mode) toolchain
+// line, then its go line, raise it. Nothing is fetched when that is the
+// local go: a line that asked for an older toolchain is listed as skipped
+// so the report says why. In path mode the toolchain is looked up on PATH,
+// never downloaded. With no local go known, the lines and name decide.
+func toolchainTarget(goVersion string, goPos workspace.Pos, toolchain string, toolPos workspace.Pos, env *goenv.Env, platform string) *Target {
+	local := env.GOVERSION
+	name, mode, plus := strings.Cut(env.GOTOOLCHAIN, "+")
+	want, pos := local, goPos
+	switch {
+	case !plus && (name == "auto" || name == "path"):
 		mode = name
+	case name != "local":
+		want = name // a minimum with +auto/+path, exact without
 	}
-	want, pos := "", toolPos
-	if strings.HasPrefix(name, "go") {
-		want, pos = name, goPos // a pinned GOTOOLCHAIN wins over go.mod
-	} else {
-		if toolchain != "" && toolchain != "default" {
-			want = toolchain
+	asked, askedPos := "", toolPos // the newest toolchain a line asks for
+	if (mode == "auto" || mode == "path") && toolchain != "default" {
+		// "toolchain default" keeps the minimum, go line included.
+		if toolchain != "" {
+			asked = toolchain
+			if cmpGo(toolchain, want) > 0 {
+				want, pos = toolchain, toolPos
+			}
 		}
-		if goLine := "go" + goVersion; goVersion != "" && semver.Compare("v"+goVersion, "v1.21") >= 0 && cmpGo(goLine, want) > 0 {
-			want, pos = goLine, goPos
-			if strings.Count(goVersion, ".") == 1 {
-				want += ".0" // "go 1.21" means go1.21.0 to the go command
+		if goLine := "go" + goVersion; goVersion != "" && cmpGo(goLine, "go1.21") >= 0 {
+			if strings.Count(goVersion, ".") == 1 && !strings.ContainsAny(goVersion, "rcbeta") {
+				goLine += ".0" // "go 1.21" means go1.21.0 to the go command
+			}
+			if cmpGo(goLine, asked) > 0 {
+				asked, askedPos = goLine, goPos
+			}
+			if cmpGo(goLine, want) > 0 {
+				want, pos = goLine, goPos
 			}
 		}
 	}
-	if want == "" {
+	if want == "" || want == "local" {
 		return nil
 	}
-	t := &Target{
-		Module:    module.Version{Path: ToolchainModule, Version: "v0.0.1-" + want + "." + env.GOOS + "-" + env.GOARCH},
+	skip := ""
+	if want == local {
+		if asked == "" {
+			return nil // nothing asked for, nothing fetched
+		}
+		want, pos, skip = asked, askedPos, fmt.Sprintf("local %s is not older", local)
+	} else if mode == "path" {
+		skip = "GOTOOLCHAIN=" + env.GOTOOLCHAIN + ": looked up on PATH, never downloaded"
+	}
+	return &Target{
+		Module:    module.Version{Path: ToolchainModule, Version: "v0.0.1-" + want + "." + platform},
 		Need:      NeedZip,
 		Pos:       pos,
 		Toolchain: true,
+		Skip:      skip,
 	}
-	if local := env.GOVERSION; local != "" && cmpGo(local, want) >= 0 {
-		t.Skip = fmt.Sprintf("local %s is not older", local)
-	} else if mode == "path" {
-		t.Skip = "GOTOOLCHAIN=" + gt + ": looked up on PATH, never downloaded"
-	}
-	return t
 }
 
 // cmpGo compares go versions like "go1.22.4", "go1.23rc1"; "" is lowest.

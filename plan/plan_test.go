@@ -3,6 +3,7 @@ package plan
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/gopreflight/gopreflight/goenv"
@@ -29,10 +30,11 @@ func load(t *testing.T, files map[string]string) *workspace.Workspace {
 func env(t *testing.T, vars map[string]string, local string) *goenv.Env {
 	t.Helper()
 	vars["GOENV"] = "off"
-	e, err := goenv.Load(func(k string) string { return vars[k] }, local)
+	e, err := goenv.Load(func(k string) string { return vars[k] }, "")
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.GOVERSION = local
 	return e
 }
 
@@ -148,12 +150,28 @@ func TestToolchain(t *testing.T) {
 		{"no go binary", "go 1.21\ntoolchain go1.22.4\n", "auto", "", "v0.0.1-go1.22.4.linux-amd64", ""},
 		{"GOTOOLCHAIN=path never downloads", "go 1.23\n", "path", "go1.22.1", "v0.0.1-go1.23.0.linux-amd64", "GOTOOLCHAIN=path: looked up on PATH, never downloaded"},
 		{"pinned with +path", "go 1.21\n", "go1.22.9+path", "go1.21.0", "v0.0.1-go1.22.9.linux-amd64", "GOTOOLCHAIN=go1.22.9+path: looked up on PATH, never downloaded"},
+		// A pinned name runs that toolchain, older than the local go or not.
+		{"pinned older than local", "go 1.21\n", "go1.22.0", "go1.26.8", "v0.0.1-go1.22.0.linux-amd64", ""},
+		{"pinned ignores go.mod lines", "go 1.23\ntoolchain go1.23.4\n", "go1.22.0", "go1.26.8", "v0.0.1-go1.22.0.linux-amd64", ""},
+		{"pinned is the local go", "go 1.21\n", "go1.26.8", "go1.26.8", "", ""},
+		// name+auto: the name is a minimum the lines raise.
+		{"+auto raised by toolchain line", "go 1.21\ntoolchain go1.23.0\n", "go1.22.0+auto", "go1.26.8", "v0.0.1-go1.23.0.linux-amd64", ""},
+		{"+auto raised by go line", "go 1.24\n", "go1.22.0+auto", "go1.26.8", "v0.0.1-go1.24.0.linux-amd64", ""},
+		{"+auto minimum wins", "go 1.21\ntoolchain go1.21.5\n", "go1.22.0+auto", "go1.26.8", "v0.0.1-go1.22.0.linux-amd64", ""},
+		{"local+auto", "go 1.21\ntoolchain go1.27.1\n", "local+auto", "go1.26.8", "v0.0.1-go1.27.1.linux-amd64", ""},
+		{"local+auto satisfied", "go 1.21\n", "local+auto", "go1.26.8", "v0.0.1-go1.21.0.linux-amd64", "local go1.26.8 is not older"},
+		{"go line beats older toolchain line", "go 1.24.1\ntoolchain go1.23.0\n", "auto", "go1.22.0", "v0.0.1-go1.24.1.linux-amd64", ""},
+		{"toolchain default keeps the local go", "go 1.27\ntoolchain default\n", "auto", "go1.26.8", "", ""},
+		{"no lines, auto", "", "auto", "go1.26.8", "", ""},
+		{"no go binary, pinned", "go 1.21\n", "go1.22.0", "", "v0.0.1-go1.22.0.linux-amd64", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ws := load(t, map[string]string{"go.mod": "module example.test/app\n" + tt.gomod})
-			e := env(t, map[string]string{"GOTOOLCHAIN": tt.gotoolchain, "GOOS": "linux", "GOARCH": "amd64"}, tt.local)
-			p := Build([]*workspace.Workspace{ws}, Options{Env: e})
+			// GOOS/GOARCH name the build's target, not the machine the
+			// toolchain runs on.
+			e := env(t, map[string]string{"GOTOOLCHAIN": tt.gotoolchain, "GOOS": "windows", "GOARCH": "arm64"}, tt.local)
+			p := Build([]*workspace.Workspace{ws}, Options{Env: e, Platform: "linux-amd64"})
 			var tc *Target
 			for _, tg := range p.Targets {
 				if tg.Toolchain {
@@ -183,8 +201,8 @@ func TestToolchainWorkspace(t *testing.T) {
 		"go.work":  "go 1.21\n\ntoolchain go1.22.7\n\nuse ./a\n",
 		"a/go.mod": "module example.test/a\n\ngo 1.21\n\ntoolchain go1.99.0\n",
 	})
-	e := env(t, map[string]string{"GOTOOLCHAIN": "auto", "GOOS": "linux", "GOARCH": "amd64"}, "go1.21.0")
-	p := Build([]*workspace.Workspace{ws}, Options{Env: e})
+	e := env(t, map[string]string{"GOTOOLCHAIN": "auto"}, "go1.21.0")
+	p := Build([]*workspace.Workspace{ws}, Options{Env: e, Platform: "linux-amd64"})
 	var got []string
 	for _, tg := range p.Targets {
 		if tg.Toolchain {
@@ -196,5 +214,22 @@ func TestToolchainWorkspace(t *testing.T) {
 	}
 	if len(got) != 1 || got[0] != "v0.0.1-go1.22.7.linux-amd64" {
 		t.Errorf("toolchain targets %v, want go.work's go1.22.7 only", got)
+	}
+}
+
+// TestToolchainPlatform: with no Platform the download is for the machine
+// the go command runs on, whatever GOOS and GOARCH say.
+func TestToolchainPlatform(t *testing.T) {
+	ws := load(t, map[string]string{"go.mod": "module example.test/app\n\ngo 1.21\n\ntoolchain go1.22.4\n"})
+	e := env(t, map[string]string{"GOTOOLCHAIN": "auto", "GOOS": "plan9", "GOARCH": "mips"}, "go1.21.0")
+	want := "v0.0.1-go1.22.4." + runtime.GOOS + "-" + runtime.GOARCH
+	var got []string
+	for _, tg := range Build([]*workspace.Workspace{ws}, Options{Env: e}).Targets {
+		if tg.Toolchain {
+			got = append(got, tg.Module.Version)
+		}
+	}
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("toolchain targets %v, want [%s]", got, want)
 	}
 }

@@ -126,9 +126,19 @@ func loadMod(file string) (*Module, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, unwrapPathErr(err))
 	}
-	f, err := modfile.Parse(file, data, nil)
+	var q queries
+	f, err := modfile.Parse(file, data, q.fix)
 	if err != nil {
 		return nil, err // modfile errors read "file:line: message"
+	}
+	for _, r := range f.Require {
+		r.Mod.Version = q.raw(r.Mod.Version)
+	}
+	for _, x := range f.Exclude {
+		x.Mod.Version = q.raw(x.Mod.Version)
+	}
+	for _, r := range f.Replace {
+		r.Old.Version, r.New.Version = q.raw(r.Old.Version), q.raw(r.New.Version)
 	}
 	if f.Module == nil {
 		return nil, fmt.Errorf("%s: no module declaration", file)
@@ -153,14 +163,52 @@ func loadMod(file string) (*Module, error) {
 	return m, nil
 }
 
+// queries keeps non-canonical versions (v1.2, master) as written: to the
+// go command they are queries it resolves, not syntax errors, while
+// modfile, given no fixer, canonicalises v1.2 to v1.2.0 and rejects
+// master. modfile still checks a fixed version against the path's major
+// version, so fix hands it a placeholder of the right major that raw
+// turns back into the version as written.
+type queries map[string]string
+
+func (q *queries) fix(path, v string) (string, error) {
+	if module.CanonicalVersion(v) == v {
+		return v, nil
+	}
+	_, major, ok := module.SplitPathVersion(path)
+	if !ok {
+		return "", fmt.Errorf("invalid module path %q", path)
+	}
+	if major = module.PathMajorPrefix(major); major == "" {
+		major = "v0"
+	}
+	if *q == nil {
+		*q = queries{}
+	}
+	ph := fmt.Sprintf("%s.0.0-query.%d", major, len(*q)+1)
+	(*q)[ph] = v
+	return ph, nil
+}
+
+func (q queries) raw(v string) string {
+	if r, ok := q[v]; ok {
+		return r
+	}
+	return v
+}
+
 func loadWork(file string) (*Workspace, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, unwrapPathErr(err))
 	}
-	wf, err := modfile.ParseWork(file, data, nil)
+	var q queries
+	wf, err := modfile.ParseWork(file, data, q.fix)
 	if err != nil {
 		return nil, err
+	}
+	for _, r := range wf.Replace {
+		r.Old.Version, r.New.Version = q.raw(r.Old.Version), q.raw(r.New.Version)
 	}
 	dir := filepath.Dir(file)
 	ws := &Workspace{Root: file, Work: file}

@@ -137,3 +137,78 @@ func TestVendorDetection(t *testing.T) {
 		t.Error("inconsistent vendor/modules.txt taken as vendored")
 	}
 }
+
+// TestNonCanonicalVersions: a non-canonical version is a query the go
+// command resolves, so it reaches the plan as written.
+func TestNonCanonicalVersions(t *testing.T) {
+	tests := []struct {
+		line    string
+		path    string
+		version string
+	}{
+		{"require example.test/good v1.0", "example.test/good", "v1.0"},
+		{"require example.test/good v1", "example.test/good", "v1"},
+		{"require example.test/good master", "example.test/good", "master"},
+		{"require example.test/good latest", "example.test/good", "latest"},
+		{"require example.test/c/v2 v2.1", "example.test/c/v2", "v2.1"},
+		{"require example.test/c/v2 main", "example.test/c/v2", "main"},
+		{"require gopkg.in/yaml.v3 main", "gopkg.in/yaml.v3", "main"},
+		{"require example.test/good v1.2.3", "example.test/good", "v1.2.3"},
+		{"require example.test/good v2.0.0+incompatible", "example.test/good", "v2.0.0+incompatible"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.line, func(t *testing.T) {
+			dir := t.TempDir()
+			write(t, dir, map[string]string{"go.mod": "module example.test/app\n\ngo 1.21\n\n" + tt.line + "\n\nexclude example.test/x v0.1\n\nreplace example.test/y v1.1 => example.test/z dev\n"})
+			ws, err := Load(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := ws.Modules[0]
+			if len(m.Requires) != 1 || m.Requires[0].Version.Path != tt.path || m.Requires[0].Version.Version != tt.version {
+				t.Fatalf("requires = %+v, want %s %s", m.Requires, tt.path, tt.version)
+			}
+			if r := m.Requires[0].Pos; r.Line != 5 {
+				t.Errorf("require at %v, want line 5", r)
+			}
+			if len(m.Excludes) != 1 || m.Excludes[0].Version.Version != "v0.1" {
+				t.Errorf("excludes = %+v, want v0.1 as written", m.Excludes)
+			}
+			if len(m.Replaces) != 1 || m.Replaces[0].Old.Version != "v1.1" || m.Replaces[0].New.Version != "dev" {
+				t.Errorf("replaces = %+v, want v1.1 => dev as written", m.Replaces)
+			}
+		})
+	}
+	// A version the major does not allow is still an error, as in go.
+	dir := t.TempDir()
+	write(t, dir, map[string]string{"go.mod": "module example.test/app\n\nrequire example.test/c/v2 v1.0.0\n"})
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "go.mod:3") {
+		t.Errorf("wrong major: error = %v, want go.mod:3", err)
+	}
+}
+
+// TestSumsLenient: go.sum lines the go command's readGoSum accepts (it
+// checks only the field count) load, whatever module.Check thinks of them.
+func TestSumsLenient(t *testing.T) {
+	tests := []struct {
+		name, line, path, version string
+	}{
+		{"upper-case path", "Example.com/x v1.0.0 h1:AAA=", "Example.com/x", "v1.0.0"},
+		{"non-canonical version", "example.test/x v1.0 h1:AAA=", "example.test/x", "v1.0"},
+		{"wrong major", "example.test/x/v2 v1.0.0/go.mod h1:AAA=", "example.test/x/v2", "v1.0.0/go.mod"},
+		{"no dot in path", "localmod v0.1.0 h1:AAA=", "localmod", "v0.1.0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "go.sum")
+			os.WriteFile(file, []byte("example.test/ok v1.0.0 h1:OK=\n"+tt.line+"\n"), 0o644)
+			s, err := LoadSums(file)
+			if err != nil {
+				t.Fatalf("LoadSums: %v", err)
+			}
+			if len(s.Lines) != 2 || s.Lines[1].Path != tt.path || s.Lines[1].Version.Version != tt.version || s.Lines[1].Pos.Line != 2 {
+				t.Errorf("lines = %+v, want %s %s at line 2", s.Lines, tt.path, tt.version)
+			}
+		})
+	}
+}
