@@ -16,6 +16,8 @@ func TestNonCanonicalRequire(t *testing.T) {
 		status  string
 	}{
 		{"v1.0", report.StatusOK},
+		{"v1", report.StatusOK},
+		{"v1.5", report.StatusNotFound}, // nothing in @v/list matches
 		{"master", report.StatusNotFound},
 	}
 	for _, tt := range tests {

@@ -402,12 +402,6 @@ func (s *Server) serveModule(w http.ResponseWriter, r *http.Request, p string) {
 		http.Error(w, "not found: "+p, http.StatusNotFound)
 		return
 	}
-	if ext == "info" && semver.IsValid(version) && semver.Canonical(version) != version {
-		// A semver prefix query (v1.2): the highest release it matches, as
-		// a public proxy answers it and as the go command's own query picks.
-		s.serveQuery(w, r, path, version)
-		return
-	}
 	s.mu.Lock()
 	e := s.mods[path+"@"+version]
 	var body []byte
@@ -444,13 +438,7 @@ func (s *Server) serveModule(w http.ResponseWriter, r *http.Request, p string) {
 	http.ServeContent(w, r, file, mt, bytes.NewReader(body))
 }
 
-// matchesPrefix reports whether version v matches the semver prefix query
-// q: v1 matches v1.x.y, v1.2 matches v1.2.y.
-func matchesPrefix(v, q string) bool {
-	return v == q || strings.HasPrefix(v, q+".")
-}
-
-// serveQuery answers @v/list, @latest and a prefix query's .info for path.
+// serveQuery answers @v/list and @latest for path.
 func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, path, file string) {
 	s.mu.Lock()
 	var vers []*entry
@@ -482,14 +470,10 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, path, file s
 		return
 	}
 	// @latest: the highest release, else the highest pre-release, else the
-	// highest pseudo-version, as cmd/go's own query would pick; a prefix
-	// query (v1.2) picks among the versions it matches.
+	// highest pseudo-version, as cmd/go's own query would pick.
 	var best *entry
 	for pass := 0; pass < 3 && best == nil; pass++ {
 		for _, e := range vers {
-			if file != "@latest" && !matchesPrefix(e.version, file) {
-				continue
-			}
 			pseudo := module.IsPseudoVersion(e.version)
 			pre := semver.Prerelease(e.version) != ""
 			if (pass == 0 && !pseudo && !pre) || (pass == 1 && !pseudo) || pass == 2 {
