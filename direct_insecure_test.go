@@ -28,6 +28,9 @@ func TestDirectInsecureDiscovery(t *testing.T) {
 	leaf := ca.Leaf("example.test", "127.0.0.1")
 	tlsDisc := gittest.New(t, gittest.Options{TLS: &leaf})
 	tlsDisc.ServeGoImport("example.test/disc", repoURL)
+	// Discovery over https that answers, but not for this path (404):
+	// an answer is final, so GOINSECURE's http fallback is not taken.
+	tlsEmpty := gittest.New(t, gittest.Options{TLS: &leaf})
 	// Discovery on plain HTTP only: its CONNECT is refused.
 	plainDisc := gittest.New(t, gittest.Options{})
 	plainDisc.ServeGoImport("example.test/disc", repoURL)
@@ -45,6 +48,7 @@ func TestDirectInsecureDiscovery(t *testing.T) {
 		{"untrusted https, GOINSECURE", tlsDisc.URL(), true, report.StatusOK, cause.OK, []string{https}},
 		{"untrusted https", tlsDisc.URL(), false, report.StatusUnreachable, cause.TLSUnknownAuthority, []string{https}},
 		{"plain http, GOINSECURE falls back", plainDisc.URL(), true, report.StatusOK, cause.OK, []string{https, http}},
+		{"https answers 404, GOINSECURE does not fall back", tlsEmpty.URL(), true, report.StatusNotFound, cause.NotFound, []string{https}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -91,7 +91,9 @@ func (r *runner) discover(ctx context.Context, path string) (vcs.Root, []fetched
 			Insecure: insecure,
 		})
 		tried = append(tried, f)
-		if f.OK() {
+		// As cmd/go's web.get: only a transport error falls back to http;
+		// an answer, even an error status, is the answer.
+		if f.OK() || f.StatusCode != 0 {
 			break
 		}
 	}
