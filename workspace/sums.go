@@ -66,6 +66,8 @@ func (s *Sums) add(l Sum) {
 		s.index = map[module.Version]int{}
 	}
 	if _, ok := s.index[l.Version]; ok {
+		// The first h1 line decides: cmd/go's haveModSumLocked reports a
+		// mismatch at the first line that differs, whatever follows.
 		return
 	}
 	s.index[l.Version] = len(s.Lines)

@@ -1,6 +1,7 @@
 package workspace
 
 import (
+	"golang.org/x/mod/module"
 	"os"
 	"path/filepath"
 	"strings"
@@ -210,5 +211,19 @@ func TestSumsLenient(t *testing.T) {
 				t.Errorf("lines = %+v, want %s %s at line 2", s.Lines, tt.path, tt.version)
 			}
 		})
+	}
+}
+
+// TestFirstSumLineDecides: with two lines for one version the first is the
+// one the go command checks against.
+func TestFirstSumLineDecides(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, map[string]string{"go.sum": "example.test/a v1.0.0 h1:FIRST=\nexample.test/a v1.0.0 h1:SECOND=\n"})
+	s, err := LoadSums(filepath.Join(dir, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, ok := s.Zip(module.Version{Path: "example.test/a", Version: "v1.0.0"}); !ok || l.Hash != "h1:FIRST=" || l.Pos.Line != 1 {
+		t.Errorf("line %+v, want the first", l)
 	}
 }
