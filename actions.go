@@ -48,9 +48,9 @@ func applyInputs(fs *flag.FlagSet, getenv func(string) string) ([]string, error)
 // print: those in GOPROXY (and --proxy, --candidates), GOAUTH, the proxy
 // variables and .netrc. It writes to stderr so that stdout stays the
 // report.
-func maskSecrets(stderr io.Writer, getenv func(string) string, env *goenv.Env, opts *options, netrc []goenv.Credential) {
+func maskSecrets(stderr io.Writer, getenv func(string) string, env *goenv.Env, opts *options) {
 	gh := ghactions.New(stderr, getenv)
-	values := []string{env.GOPROXY, env.GOAUTH, opts.proxy, opts.candidates}
+	values := append([]string{env.GOPROXY, env.GOAUTH, opts.check.Proxy}, opts.check.Candidates...)
 	for _, k := range []string{"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "GOPROXY", "GOAUTH"} {
 		values = append(values, getenv(k))
 	}
@@ -66,7 +66,7 @@ func maskSecrets(stderr io.Writer, getenv func(string) string, env *goenv.Env, o
 			mask(s)
 		}
 	}
-	for _, c := range netrc {
+	for _, c := range env.Netrc() {
 		mask(c.Password)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/gopreflight/gopreflight/internal/faultserver"
 	"github.com/gopreflight/gopreflight/internal/goproxytest"
 	"github.com/gopreflight/gopreflight/internal/sumdbtest"
+	"github.com/gopreflight/gopreflight/probe"
 	"github.com/gopreflight/gopreflight/report"
 )
 
@@ -127,7 +128,7 @@ func findingWith(rep *report.Report, c cause.Code, sev string) *report.Finding {
 func sumdbEndpoint(t *testing.T, rep *report.Report) report.Endpoint {
 	t.Helper()
 	for _, e := range rep.Endpoints {
-		if e.Role == report.RoleSumDB {
+		if e.Role == probe.RoleSumDB {
 			return e
 		}
 	}
@@ -487,7 +488,7 @@ func TestDefaultSumDBThroughProxy(t *testing.T) {
 		t.Error("the proxied database was never asked")
 	}
 	for _, e := range tr.rep.Endpoints {
-		if e.Role == report.RoleSumDB {
+		if e.Role == probe.RoleSumDB {
 			t.Errorf("a direct database endpoint is listed: %+v", e)
 		}
 	}

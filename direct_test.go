@@ -6,6 +6,7 @@ import (
 
 	"github.com/gopreflight/gopreflight/cause"
 	"github.com/gopreflight/gopreflight/internal/gittest"
+	"github.com/gopreflight/gopreflight/probe"
 	"github.com/gopreflight/gopreflight/report"
 )
 
@@ -67,7 +68,7 @@ func TestDirectMatchesGoCommand(t *testing.T) {
 				}
 			}
 			for _, e := range tr.rep.Endpoints {
-				if e.Role != report.RoleVCS && e.Role != report.RoleForwardProxy {
+				if e.Role != probe.RoleVCS && e.Role != probe.RoleForwardProxy {
 					t.Errorf("endpoint %s has role %s, want vcs or forward_proxy", e.URL, e.Role)
 				}
 			}

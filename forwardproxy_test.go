@@ -11,6 +11,7 @@ import (
 	"github.com/gopreflight/gopreflight/internal/faultserver"
 	"github.com/gopreflight/gopreflight/internal/goproxytest"
 	"github.com/gopreflight/gopreflight/internal/testca"
+	"github.com/gopreflight/gopreflight/probe"
 	"github.com/gopreflight/gopreflight/report"
 )
 
@@ -59,7 +60,7 @@ func TestForwardProxyEndpoint(t *testing.T) {
 			}
 			var fwd *report.Endpoint
 			for i, e := range tr.rep.Endpoints {
-				if e.Role == report.RoleForwardProxy {
+				if e.Role == probe.RoleForwardProxy {
 					fwd = &tr.rep.Endpoints[i]
 				}
 			}

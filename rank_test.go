@@ -48,7 +48,7 @@ func TestCandidatesEndToEnd(t *testing.T) {
 	}
 	var order []string
 	for _, k := range tr.rep.Ranking {
-		order = append(order, k.URL+" "+k.Role)
+		order = append(order, k.URL+" "+string(k.Role))
 	}
 	wantOrder := []string{good.URL() + " candidate", slow.URL() + " proxy", stale.URL() + " candidate"}
 	if strings.Join(order, "\n") != strings.Join(wantOrder, "\n") {

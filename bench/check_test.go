@@ -2,19 +2,14 @@ package main
 
 import (
 	"context"
-	"crypto/x509"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/gopreflight/gopreflight/checks"
-	"github.com/gopreflight/gopreflight/goenv"
-	"github.com/gopreflight/gopreflight/plan"
-	"github.com/gopreflight/gopreflight/probe"
+	"github.com/gopreflight/gopreflight/preflight"
 	"github.com/gopreflight/gopreflight/report"
-	"github.com/gopreflight/gopreflight/workspace"
 )
 
 // BenchmarkCheck runs gopreflight's engine in-process (load, plan, probe,
@@ -41,12 +36,6 @@ func BenchmarkCheck(b *testing.B) {
 			if err := os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644); err != nil {
 				b.Fatal(err)
 			}
-			pem, err := os.ReadFile(p.caFile)
-			if err != nil {
-				b.Fatal(err)
-			}
-			pool := x509.NewCertPool()
-			pool.AppendCertsFromPEM(pem)
 			vars := map[string]string{
 				"GOPROXY": p.url, "GOSUMDB": "off", "GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local",
 				"GOENV": "off", "HOME": dir,
@@ -55,7 +44,7 @@ func BenchmarkCheck(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				p.reset()
-				rep := checkOnce(b, dir, getenv, pool)
+				rep := checkOnce(b, dir, getenv, p.caFile)
 				if rep.Summary.OK != n {
 					b.Fatalf("%d of %d modules ok", rep.Summary.OK, n)
 				}
@@ -66,30 +55,14 @@ func BenchmarkCheck(b *testing.B) {
 	}
 }
 
-// checkOnce is what main.run does between flag parsing and rendering.
-func checkOnce(b *testing.B, dir string, getenv func(string) string, pool *x509.CertPool) *report.Report {
-	started := time.Now()
-	env, err := goenv.Load(getenv, "")
+// checkOnce runs the check as the command does.
+func checkOnce(b *testing.B, dir string, getenv func(string) string, caFile string) *report.Report {
+	o := preflight.DefaultOptions()
+	o.Paths, o.Getenv, o.CAFile, o.ToolVersion = []string{dir}, getenv, caFile, "bench"
+	o.Timeout = 10 * time.Minute
+	rep, err := preflight.Check(context.Background(), o)
 	if err != nil {
 		b.Fatal(err)
 	}
-	proxies, err := goenv.ParseProxyList(env.GOPROXY)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ws, err := workspace.Load(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	wss := []*workspace.Workspace{ws}
-	pl := plan.Build(wss, plan.Options{Env: env})
-	client, err := probe.New(probe.Options{RequestTimeout: 10 * time.Second, Retries: 2, Concurrency: 32, RootCAs: pool, Getenv: getenv})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer client.CloseIdle()
-	res := checks.Run(context.Background(), checks.Config{
-		Env: env, Proxies: proxies, Depth: checks.DepthZip, Timeout: 10 * time.Minute, Client: client,
-	}, pl)
-	return res.Report("bench", started, wss)
+	return rep
 }

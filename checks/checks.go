@@ -110,7 +110,7 @@ type Result struct {
 func (r *runner) registerEndpoints() {
 	for _, e := range r.cfg.Proxies {
 		if e.URL != goenv.Direct && e.URL != goenv.Off && !isFileURL(e.URL) {
-			r.cfg.Client.Endpoints.Register(e.URL, report.RoleProxy)
+			r.cfg.Client.Endpoints.Register(e.URL, probe.RoleProxy)
 		}
 	}
 }

@@ -48,7 +48,7 @@ func (r *runner) direct(ctx context.Context, m module.Version, need string) outc
 		repo = r.cfg.InsteadOf().Rewrite(repo)
 	}
 	refsURL := strings.TrimSuffix(repo, "/") + "/info/refs?service=git-upload-pack"
-	res := r.send(ctx, goenv.Direct, probe.Request{Method: http.MethodGet, URL: refsURL, Want: cause.WantGitRefs, Role: report.RoleVCS, MaxBody: 32 << 20})
+	res := r.send(ctx, goenv.Direct, probe.Request{Method: http.MethodGet, URL: refsURL, Want: cause.WantGitRefs, Role: probe.RoleVCS, MaxBody: 32 << 20})
 	o.attempts = append(o.attempts, res.attempt)
 	if !res.OK() {
 		o.status, o.cause, o.detail = statusOf(res.Cause), res.Cause, res.Detail
@@ -87,7 +87,7 @@ func (r *runner) discover(ctx context.Context, path string) (vcs.Root, []fetched
 	for _, s := range schemes {
 		f := r.send(ctx, goenv.Direct, probe.Request{
 			Method: http.MethodGet, URL: s + "://" + path + "?go-get=1",
-			Want: cause.WantGoImport, Role: report.RoleVCS, MaxBody: 1 << 20,
+			Want: cause.WantGoImport, Role: probe.RoleVCS, MaxBody: 1 << 20,
 			Insecure: insecure,
 		})
 		tried = append(tried, f)

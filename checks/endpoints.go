@@ -23,7 +23,7 @@ const maxListed = 32
 // endpoint phase by phase, alongside the module requests.
 func (r *runner) startDiagnosis(ctx context.Context) {
 	for _, c := range r.cfg.Candidates {
-		r.cfg.Client.Endpoints.Register(c, report.RoleCandidate)
+		r.cfg.Client.Endpoints.Register(c, probe.RoleCandidate)
 	}
 	r.cfg.Client.StartDiagnosis(ctx)
 }
@@ -56,7 +56,7 @@ func (r *runner) finishDiagnosis(ctx context.Context, outs []outcome) map[string
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res := r.cfg.Client.Do(ctx, probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantList, Role: report.RoleProxy})
+			res := r.cfg.Client.Do(ctx, probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantList, Role: probe.RoleProxy})
 			if !res.OK() {
 				return
 			}

@@ -108,7 +108,7 @@ func (fc *findingContext) culprit(m report.Module) *report.Endpoint {
 		origin = originOf(m.Via)
 	}
 	for _, e := range fc.rep.Endpoints {
-		if e.Role != report.RoleRedirect || e.Cause != m.Cause {
+		if e.Role != probe.RoleRedirect || e.Cause != m.Cause {
 			continue
 		}
 		if pe := fc.eps[e.URL]; pe != nil && slices.Contains(pe.RedirectedFrom, origin) {
@@ -118,7 +118,7 @@ func (fc *findingContext) culprit(m report.Module) *report.Endpoint {
 	// A request that failed at the forward proxy (dial, CONNECT) failed
 	// there, not at the origin behind it.
 	if e := fc.reps[origin]; e != nil && e.Via != "" {
-		if p := fc.reps[originOf(e.Via)]; p != nil && p.Role == report.RoleForwardProxy && p.Cause == m.Cause {
+		if p := fc.reps[originOf(e.Via)]; p != nil && p.Role == probe.RoleForwardProxy && p.Cause == m.Cause {
 			return p
 		}
 	}
@@ -164,7 +164,8 @@ func (fc *findingContext) moduleFinding(k groupKey, mods []string, eps []*report
 // explain says what a cause means at an endpoint, what to change and, where
 // a copy-paste fix exists, the fix.
 func (fc *findingContext) explain(c cause.Code, ep *report.Endpoint, eps []*report.Endpoint, via string) (what, advice, fix string) {
-	host, hp, role := via, hostPortOf(via), ""
+	host, hp := via, hostPortOf(via)
+	var role probe.Role
 	var pe *probe.Endpoint
 	if ep != nil {
 		host, hp, role = ep.Host, hostPortOf(ep.URL), ep.Role
@@ -174,7 +175,7 @@ func (fc *findingContext) explain(c cause.Code, ep *report.Endpoint, eps []*repo
 	if ep != nil && ep.Via != "" {
 		fwd = ep.Via
 	}
-	if ep != nil && ep.Role == report.RoleForwardProxy {
+	if ep != nil && ep.Role == probe.RoleForwardProxy {
 		fwd = ep.URL
 	}
 	switch c {
@@ -237,7 +238,7 @@ func (fc *findingContext) explain(c cause.Code, ep *report.Endpoint, eps []*repo
 		return what, advice, fix
 	case cause.HTTPUnauthorized:
 		what = hp + " answers 401: credentials are missing or wrong"
-		if via == goenv.Direct || role == report.RoleVCS {
+		if via == goenv.Direct || role == probe.RoleVCS {
 			advice = "Give git and the go command credentials for " + host + ": a ~/.netrc line, or a git insteadOf URL carrying a token."
 			fix = "echo 'machine " + host + " login USER password TOKEN' >> ~/.netrc\ngit config --global url.\"https://USER:TOKEN@" + host + "/\".insteadOf \"https://" + host + "/\""
 		} else {
@@ -283,19 +284,19 @@ func (fc *findingContext) explain(c cause.Code, ep *report.Endpoint, eps []*repo
 // networkAdvice completes explain for the causes of the resolver, the
 // connection and TLS: say which resolver, and where an alternative route
 // exists, name it.
-func (fc *findingContext) networkAdvice(c cause.Code, ep *report.Endpoint, pe *probe.Endpoint, what, host, hp, role string) (string, string, string) {
+func (fc *findingContext) networkAdvice(c cause.Code, ep *report.Endpoint, pe *probe.Endpoint, what, host, hp string, role probe.Role) (string, string, string) {
 	dnsCause := c == cause.DNSNXDomain || c == cause.DNSTimeout || c == cause.DNSFailure || c == cause.DNSBogon
 	if dnsCause && fc.resolver != "" && (ep == nil || ep.Via == "") {
 		what += "; resolver in use: " + fc.resolver
 	}
 	switch {
-	case role == report.RoleRedirect && pe != nil && len(pe.RedirectedFrom) > 0:
+	case role == probe.RoleRedirect && pe != nil && len(pe.RedirectedFrom) > 0:
 		from := strings.Join(pe.RedirectedFrom, ", ")
 		advice := fmt.Sprintf("Allow %s: %s answers but redirects downloads there, and the go command follows the redirect.", hp, from)
 		return what + " (" + from + " redirects downloads there)", advice, "allow egress to " + hp
-	case role == report.RoleSumDB && dnsCause:
+	case role == probe.RoleSumDB && dnsCause:
 		return what, fc.sumdbAdvice(host), ""
-	case role == report.RoleProxy || role == report.RoleToolchain:
+	case role == probe.RoleProxy || role == probe.RoleToolchain:
 		if alt := fc.alternative(ep); alt != "" {
 			advice := fmt.Sprintf("%s answers from here: use it instead, keeping direct for private modules.", alt)
 			return what, advice, "GOPROXY=" + alt + ",direct"
@@ -327,7 +328,7 @@ func (fc *findingContext) alternative(ep *report.Endpoint) string {
 		}
 	}
 	for _, e := range fc.rep.Endpoints {
-		if (e.Role == report.RoleCandidate || e.Role == report.RoleProxy) && e.Reachable && e.Cause == cause.OK && (ep == nil || e.URL != ep.URL) {
+		if (e.Role == probe.RoleCandidate || e.Role == probe.RoleProxy) && e.Reachable && e.Cause == cause.OK && (ep == nil || e.URL != ep.URL) {
 			return e.URL
 		}
 	}
@@ -372,7 +373,7 @@ func (fc *findingContext) endpointFindings() []report.Finding {
 				Advice: "Builds work here. Tools that ship their own roots, and runners without this CA, will fail with an unknown authority.",
 			})
 		}
-		if e.Role == report.RoleSumDB && !fc.covered[e.URL] && e.Cause != cause.OK && cause.Interference(e.Cause) {
+		if e.Role == probe.RoleSumDB && !fc.covered[e.URL] && e.Cause != cause.OK && cause.Interference(e.Cause) {
 			what, advice, fix := fc.explain(e.Cause, &e, []*report.Endpoint{&e}, "")
 			out = append(out, report.Finding{
 				Severity: report.SeverityWarning, Cause: e.Cause, Endpoints: []string{e.URL}, Modules: []string{},

@@ -233,7 +233,7 @@ func (r *runner) resolveQuery(ctx context.Context, base string, m module.Version
 	if err != nil {
 		return "", badPath(base, err)
 	}
-	f := r.send(ctx, base, probe.Request{Method: http.MethodGet, URL: strings.TrimSuffix(base, "/") + "/" + ep + "/@v/list", Want: cause.WantList, Role: report.RoleProxy, MaxBody: 4 << 20})
+	f := r.send(ctx, base, probe.Request{Method: http.MethodGet, URL: strings.TrimSuffix(base, "/") + "/" + ep + "/@v/list", Want: cause.WantList, Role: probe.RoleProxy, MaxBody: 4 << 20})
 	if !f.OK() {
 		return "", f
 	}
@@ -312,7 +312,7 @@ func (r *runner) get(ctx context.Context, base string, m module.Version, ext str
 	if ext == "mod" {
 		max = 16 << 20 // hashed whole
 	}
-	return r.send(ctx, base, probe.Request{Method: http.MethodGet, URL: u, Want: want, Role: report.RoleProxy, MaxBody: max})
+	return r.send(ctx, base, probe.Request{Method: http.MethodGet, URL: u, Want: want, Role: roleOf(m), MaxBody: max})
 }
 
 func (r *runner) zip(ctx context.Context, base string, m module.Version) fetched {
@@ -323,7 +323,7 @@ func (r *runner) zip(ctx context.Context, base string, m module.Version) fetched
 	if r.cfg.Depth == DepthFull {
 		// Spooled to disk and hashed from there: whole zips in memory
 		// would cost up to MaxBody per request in flight.
-		f := r.send(ctx, base, probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantZip, Role: report.RoleProxy, MaxBody: 512 << 20, SpoolTo: os.TempDir()})
+		f := r.send(ctx, base, probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantZip, Role: roleOf(m), MaxBody: 512 << 20, SpoolTo: os.TempDir()})
 		if f.Spool != "" {
 			f.zipHash = zipFileHash(f.Spool)
 			os.Remove(f.Spool)
@@ -331,11 +331,16 @@ func (r *runner) zip(ctx context.Context, base string, m module.Version) fetched
 		}
 		return f
 	}
-	f := r.send(ctx, base, probe.Request{Method: http.MethodHead, URL: u, Want: cause.WantZip, Role: report.RoleProxy})
-	if f.StatusCode == http.StatusMethodNotAllowed || f.StatusCode == http.StatusNotImplemented {
-		f = r.send(ctx, base, probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantZip, Role: report.RoleProxy, Range: true})
+	return r.record(base, r.cfg.Client.Servable(ctx, u, roleOf(m)))
+}
+
+// roleOf is the endpoint role of a request for m: toolchain downloads
+// are told apart from modules.
+func roleOf(m module.Version) probe.Role {
+	if m.Path == plan.ToolchainModule {
+		return probe.RoleToolchain
 	}
-	return f
+	return probe.RoleProxy
 }
 
 // redact is goenv.Redact memoised: send names one of a handful of sources
@@ -358,7 +363,11 @@ func badPath(base string, err error) fetched {
 }
 
 func (r *runner) send(ctx context.Context, source string, req probe.Request) fetched {
-	res := r.cfg.Client.Do(ctx, req)
+	return r.record(source, r.cfg.Client.Do(ctx, req))
+}
+
+// record keeps a request's result with the attempt it makes in the report.
+func (r *runner) record(source string, res probe.Result) fetched {
 	return fetched{Result: res, attempt: report.Attempt{
 		Source:     r.redact(source),
 		URL:        res.URL,

@@ -46,7 +46,7 @@ type measurement struct {
 // proxyRun is one proxy's figures.
 type proxyRun struct {
 	url  string // as configured; redact before reporting
-	role string
+	role probe.Role
 	pos  int          // order given: GOPROXY entries, then candidates
 	mods []pairResult // parallel to measurement.sample
 	// sumdb: <url>/sumdb/<name>/supported answered 200.
@@ -81,7 +81,7 @@ func (r *runner) measure(ctx context.Context, out []outcome) *measurement {
 	m := &measurement{}
 	m.sample, m.sampled = sampleTargets(r.plan.Targets, out)
 	seen := map[string]bool{}
-	add := func(u, role string) {
+	add := func(u string, role probe.Role) {
 		u = strings.TrimSuffix(u, "/")
 		if seen[u] {
 			return
@@ -91,15 +91,15 @@ func (r *runner) measure(ctx context.Context, out []outcome) *measurement {
 	}
 	for _, e := range r.cfg.Proxies {
 		if isHTTPURL(e.URL) {
-			add(e.URL, report.RoleProxy)
+			add(e.URL, probe.RoleProxy)
 		}
 	}
 	for _, c := range r.cfg.Candidates {
 		// The command line has validated candidates; normalise as GOPROXY
 		// does (a bare host means https://).
 		if list, err := goenv.ParseProxyList(c); err == nil && len(list) == 1 && isHTTPURL(list[0].URL) {
-			r.cfg.Client.Endpoints.Register(list[0].URL, report.RoleCandidate)
-			add(list[0].URL, report.RoleCandidate)
+			r.cfg.Client.Endpoints.Register(list[0].URL, probe.RoleCandidate)
+			add(list[0].URL, probe.RoleCandidate)
 		}
 	}
 	if len(m.sample) == 0 || len(m.proxies) == 0 {
@@ -165,7 +165,7 @@ func (r *runner) measureProxy(ctx context.Context, m *measurement, p *proxyRun, 
 	p.mods = make([]pairResult, len(m.sample))
 	var ask []int
 	for k, i := range m.sample {
-		if p.role == report.RoleProxy {
+		if p.role == probe.RoleProxy {
 			if pr, ok := fromResolution(p.url, out[i]); ok {
 				p.mods[k] = pr
 				continue
@@ -270,9 +270,9 @@ func (r *runner) measurePair(ctx context.Context, p *proxyRun, t *plan.Target) p
 	}
 	if pr.cause == cause.OK && t.Need == plan.NeedZip && r.cfg.Depth != DepthMod {
 		zu, _ := versionURL(p.url, m, "zip")
-		z := do(probe.Request{Method: http.MethodHead, URL: zu, Want: cause.WantZip, Role: p.role})
-		if z.StatusCode == http.StatusMethodNotAllowed || z.StatusCode == http.StatusNotImplemented {
-			z = do(probe.Request{Method: http.MethodGet, URL: zu, Want: cause.WantZip, Role: p.role, Range: true})
+		z := r.cfg.Client.Servable(ctx, zu, p.role)
+		if z.StatusCode > 0 {
+			pr.durs = append(pr.durs, z.Duration)
 		}
 		pr.cause = z.Cause
 	}

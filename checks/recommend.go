@@ -312,7 +312,7 @@ func (res *Result) lagFindings(rk []*ranked) []report.Finding {
 			Endpoints: []string{k.row.URL},
 			Modules:   ids,
 		}
-		if k.p.role == report.RoleProxy {
+		if k.p.role == probe.RoleProxy {
 			f.Severity = report.SeverityWarning
 			f.Advice = "This proxy is in GOPROXY: a build that moves to one of these versions will fail or fall through. Use the recommended GOPROXY, or ask the mirror's operator to refresh it."
 		}

@@ -203,7 +203,7 @@ type Request struct {
 	Method string // GET or HEAD
 	URL    string
 	Want   cause.Want
-	Role   string // endpoint role of the URL's host
+	Role   Role // endpoint role of the URL's host
 	// Range asks for the first byte only (a zip probe where HEAD fails).
 	Range bool
 	// MaxBody caps how much of the body is kept; the rest is drained.
@@ -241,6 +241,17 @@ type Result struct {
 
 // OK reports whether the request succeeded.
 func (r Result) OK() bool { return r.Cause == cause.OK }
+
+// Servable asks whether a module zip can be downloaded without
+// downloading it: a HEAD, or, from a server that does not allow HEAD, a
+// GET of the first byte.
+func (c *Client) Servable(ctx context.Context, url string, role Role) Result {
+	res := c.Do(ctx, Request{Method: http.MethodHead, URL: url, Want: cause.WantZip, Role: role})
+	if res.StatusCode == http.StatusMethodNotAllowed || res.StatusCode == http.StatusNotImplemented {
+		res = c.Do(ctx, Request{Method: http.MethodGet, URL: url, Want: cause.WantZip, Role: role, Range: true})
+	}
+	return res
+}
 
 // Do sends one request with retries and classifies the outcome. It never
 // returns an error: failures are data.

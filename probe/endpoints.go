@@ -17,7 +17,7 @@ import (
 type Endpoint struct {
 	Origin    string
 	Host      string
-	Role      string // role of the first request naming it; "redirect" when reached only by redirect
+	Role      Role // role of the first request naming it; "redirect" when reached only by redirect
 	Addresses []string
 	Via       string // forward proxy, redacted
 	// First is the first new connection's timing.
@@ -63,7 +63,7 @@ func newEndpoints() *Endpoints { return &Endpoints{m: map[string]*Endpoint{}} }
 
 // Register adds an endpoint with a role before any request reaches it, so
 // that a host the run never got to still shows.
-func (e *Endpoints) Register(rawURL, role string) {
+func (e *Endpoints) Register(rawURL string, role Role) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	ep := e.get(originOf(rawURL), role)
@@ -72,16 +72,25 @@ func (e *Endpoints) Register(rawURL, role string) {
 	}
 }
 
-// Roles this package assigns itself, as report names them.
+// Role is what a host is to the build: the JSON report's endpoint role
+// (docs/contract.md, section 6).
+type Role string
+
+// Endpoint roles.
 const (
-	// RoleRedirect is the role of a host reached only through redirects.
-	RoleRedirect = "redirect"
+	RoleProxy     Role = "proxy"     // a GOPROXY entry
+	RoleCandidate Role = "candidate" // a proxy measured beside GOPROXY, not used by the build
+	RoleSumDB     Role = "sumdb"     // the checksum database
+	RoleVCS       Role = "vcs"       // a direct route's discovery or git host
+	RoleToolchain Role = "toolchain" // a host first asked for a toolchain module
 	// RoleForwardProxy is the role of the HTTPS_PROXY / HTTP_PROXY that
 	// requests went through.
-	RoleForwardProxy = "forward_proxy"
+	RoleForwardProxy Role = "forward_proxy"
+	// RoleRedirect is the role of a host reached only through redirects.
+	RoleRedirect Role = "redirect"
 )
 
-func (e *Endpoints) get(origin, role string) *Endpoint {
+func (e *Endpoints) get(origin string, role Role) *Endpoint {
 	ep := e.m[origin]
 	if ep == nil {
 		host := origin

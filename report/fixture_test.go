@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gopreflight/gopreflight/cause"
+	"github.com/gopreflight/gopreflight/probe"
 )
 
 // sampleReport is a realistic failing run: two modules that cannot be
@@ -26,11 +27,11 @@ func sampleReport(dir string) *Report {
 			{Path: "example.test/local", Version: "v0.0.0", File: gomod, Line: 12, Column: 2, Need: "zip", Status: StatusSkipped, Detail: "local replace"},
 		},
 		Endpoints: []Endpoint{
-			{URL: "https://proxy.example", Role: RoleProxy, Host: "proxy.example", Reachable: true, Cause: cause.OK, Latency: Latency{P50: 38, P95: 120, Max: 140}, Requests: 9},
-			{URL: "https://mirror.example", Role: RoleCandidate, Host: "mirror.example", Reachable: true, Cause: cause.OK, Latency: Latency{P50: 21, P95: 64}, Requests: 9},
-			{URL: "https://sum.example", Role: RoleSumDB, Host: "sum.example", Reachable: true, Cause: cause.OK, Latency: Latency{P50: 55, P95: 90}, Requests: 3},
-			{URL: "https://git.corp.example", Role: RoleVCS, Host: "git.corp.example", Reachable: false, Cause: cause.TLSUnknownAuthority, Detail: "issuer CN=Corp Inspection CA", Requests: 3, Failures: 3},
-			{URL: "https://storage.example", Role: RoleRedirect, Host: "storage.example", Reachable: true, Cause: cause.OK, Latency: Latency{P50: 80, P95: 210}, Requests: 2},
+			{URL: "https://proxy.example", Role: probe.RoleProxy, Host: "proxy.example", Reachable: true, Cause: cause.OK, Latency: Latency{P50: 38, P95: 120, Max: 140}, Requests: 9},
+			{URL: "https://mirror.example", Role: probe.RoleCandidate, Host: "mirror.example", Reachable: true, Cause: cause.OK, Latency: Latency{P50: 21, P95: 64}, Requests: 9},
+			{URL: "https://sum.example", Role: probe.RoleSumDB, Host: "sum.example", Reachable: true, Cause: cause.OK, Latency: Latency{P50: 55, P95: 90}, Requests: 3},
+			{URL: "https://git.corp.example", Role: probe.RoleVCS, Host: "git.corp.example", Reachable: false, Cause: cause.TLSUnknownAuthority, Detail: "issuer CN=Corp Inspection CA", Requests: 3, Failures: 3},
+			{URL: "https://storage.example", Role: probe.RoleRedirect, Host: "storage.example", Reachable: true, Cause: cause.OK, Latency: Latency{P50: 80, P95: 210}, Requests: 2},
 		},
 		Findings: []Finding{
 			{Severity: SeverityError, Cause: cause.TLSUnknownAuthority, Title: "1 module version unreachable via direct: tls_unknown_authority",
@@ -44,8 +45,8 @@ func sampleReport(dir string) *Report {
 		},
 		Recommendation: Recommendation{GOPROXY: "https://proxy.example,direct", Reason: "the only complete proxy; direct kept for GOPRIVATE modules"},
 		Ranking: []Rank{
-			{URL: "https://proxy.example", Role: RoleProxy, Rank: 1, Complete: true, SuccessRatio: 1, Latency: RankLatency{P50: 38, P95: 120}, Missing: []string{}},
-			{URL: "https://mirror.example", Role: RoleCandidate, Rank: 2, Complete: false, SuccessRatio: 0.9, Latency: RankLatency{P50: 21, P95: 64}, Missing: []string{"example.test/good@v1.4.0"}},
+			{URL: "https://proxy.example", Role: probe.RoleProxy, Rank: 1, Complete: true, SuccessRatio: 1, Latency: RankLatency{P50: 38, P95: 120}, Missing: []string{}},
+			{URL: "https://mirror.example", Role: probe.RoleCandidate, Rank: 2, Complete: false, SuccessRatio: 0.9, Latency: RankLatency{P50: 21, P95: 64}, Missing: []string{"example.test/good@v1.4.0"}},
 		},
 		Summary: Summary{Modules: 4, OK: 1, NotFound: 1, Unreachable: 1, Skipped: 1},
 	}
@@ -61,7 +62,7 @@ func manyFailures(dir string, n int, detail string) *Report {
 		m := Module{Path: fmt.Sprintf("example.test/m%05d", i), Version: "v1.0.0", File: dir + "/go.mod", Line: 5 + i, Column: 2,
 			Status: StatusNotFound, Cause: cause.NotFound, Via: "https://proxy.example", Detail: detail}
 		r.Modules = append(r.Modules, m)
-		r.Endpoints = append(r.Endpoints, Endpoint{URL: fmt.Sprintf("https://h%05d.example", i), Role: RoleRedirect, Reachable: true, Requests: 1, Latency: Latency{P50: float64(i), P95: float64(i)}})
+		r.Endpoints = append(r.Endpoints, Endpoint{URL: fmt.Sprintf("https://h%05d.example", i), Role: probe.RoleRedirect, Reachable: true, Requests: 1, Latency: Latency{P50: float64(i), P95: float64(i)}})
 	}
 	r.Summary = Summary{Modules: n, NotFound: n}
 	r.Findings = []Finding{{Severity: SeverityError, Cause: cause.NotFound, Title: "not found", Modules: func() (ids []string) {

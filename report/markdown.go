@@ -140,7 +140,7 @@ func markdown(r *Report, max int) string {
 			if e.Detail != "" && e.Cause != "ok" {
 				cause += " " + mdText(clip(e.Detail, 200))
 			}
-			p("| %s | %s | %s | %s | %s | %d | %d | %s |\n", mdText(e.URL), mdText(e.Role), reach,
+			p("| %s | %s | %s | %s | %s | %d | %d | %s |\n", mdText(e.URL), mdText(string(e.Role)), reach,
 				msText(e.Latency.P50), msText(e.Latency.P95), e.Requests, e.Failures, cause)
 		}
 		p("\n")
@@ -216,7 +216,7 @@ func chartLabel(e Endpoint) string {
 	if s == "" {
 		s = hostPort(e.URL)
 	}
-	s = e.Role + " " + s
+	s = string(e.Role) + " " + s
 	var out strings.Builder
 	for _, c := range s {
 		switch {

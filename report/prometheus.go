@@ -26,7 +26,7 @@ func Prometheus(w io.Writer, r *Report) error {
 
 	fam("gopreflight_endpoint_up", "gauge", "1 when the endpoint gave a protocol answer this run, 0 when not.")
 	for _, e := range r.Endpoints {
-		sample("gopreflight_endpoint_up", promBool(e.Reachable), "url", e.URL, "role", e.Role)
+		sample("gopreflight_endpoint_up", promBool(e.Reachable), "url", e.URL, "role", string(e.Role))
 	}
 	fam("gopreflight_endpoint_latency_seconds", "gauge", "Request latency to the endpoint this run, by quantile (1 is the maximum).")
 	for _, e := range r.Endpoints {
@@ -34,18 +34,18 @@ func Prometheus(w io.Writer, r *Report) error {
 			label string
 			ms    float64
 		}{{"0.5", e.Latency.P50}, {"0.95", e.Latency.P95}, {"1", e.Latency.Max}} {
-			sample("gopreflight_endpoint_latency_seconds", q.ms/1000, "url", e.URL, "role", e.Role, "quantile", q.label)
+			sample("gopreflight_endpoint_latency_seconds", q.ms/1000, "url", e.URL, "role", string(e.Role), "quantile", q.label)
 		}
 	}
 	fam("gopreflight_endpoint_requests_total", "counter", "Requests sent to the endpoint this run.")
 	for _, e := range r.Endpoints {
-		sample("gopreflight_endpoint_requests_total", float64(e.Requests), "url", e.URL, "role", e.Role)
+		sample("gopreflight_endpoint_requests_total", float64(e.Requests), "url", e.URL, "role", string(e.Role))
 	}
 	fam("gopreflight_endpoint_failures_total", "counter", "Failed requests to the endpoint this run, by cause.")
 	for _, e := range r.Endpoints {
 		byCause := failureCauses(e)
 		for _, c := range sortedCauses(byCause) {
-			sample("gopreflight_endpoint_failures_total", float64(byCause[c]), "url", e.URL, "role", e.Role, "cause", string(c))
+			sample("gopreflight_endpoint_failures_total", float64(byCause[c]), "url", e.URL, "role", string(e.Role), "cause", string(c))
 		}
 	}
 	fam("gopreflight_proxy_complete", "gauge", "1 when the proxy has every needed module version.")

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/gopreflight/gopreflight/cause"
+	"github.com/gopreflight/gopreflight/probe"
 )
 
 // TestPrometheus parses the output with Prometheus' own text parser and
@@ -20,15 +21,15 @@ func TestPrometheus(t *testing.T) {
 		Started:    started,
 		DurationMS: 2500,
 		Endpoints: []Endpoint{
-			{URL: "https://proxy.example", Role: RoleProxy, Reachable: true, Latency: Latency{P50: 40, P95: 120, Max: 250}, Requests: 12, Failures: 3,
+			{URL: "https://proxy.example", Role: probe.RoleProxy, Reachable: true, Latency: Latency{P50: 40, P95: 120, Max: 250}, Requests: 12, Failures: 3,
 				FailureCauses: map[cause.Code]int{cause.ServerError: 2, cause.Timeout: 1}},
 			// A hand-made report with a credential and a quote: both must
 			// come out safe.
-			{URL: "https://user:hunter2@mirror.example/go\"x", Role: RoleCandidate, Reachable: false, Cause: cause.TCPRefused, Requests: 2, Failures: 2},
+			{URL: "https://user:hunter2@mirror.example/go\"x", Role: probe.RoleCandidate, Reachable: false, Cause: cause.TCPRefused, Requests: 2, Failures: 2},
 		},
 		Ranking: []Rank{
-			{URL: "https://proxy.example", Role: RoleProxy, Rank: 1, Complete: true, Missing: []string{}},
-			{URL: "https://user:hunter2@mirror.example/go\"x", Role: RoleCandidate, Rank: 2, Missing: []string{"example.test/a@v1.1.0", "example.test/b@v0.2.0"}},
+			{URL: "https://proxy.example", Role: probe.RoleProxy, Rank: 1, Complete: true, Missing: []string{}},
+			{URL: "https://user:hunter2@mirror.example/go\"x", Role: probe.RoleCandidate, Rank: 2, Missing: []string{"example.test/a@v1.1.0", "example.test/b@v0.2.0"}},
 		},
 		Summary: Summary{Modules: 5, OK: 3, NotFound: 1, Skipped: 1, Passed: true},
 	}

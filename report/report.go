@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gopreflight/gopreflight/cause"
+	"github.com/gopreflight/gopreflight/probe"
 )
 
 // Schema names the JSON report's version.
@@ -25,17 +26,6 @@ const (
 
 // Statuses lists every module status in report order.
 var Statuses = []string{StatusOK, StatusNotFound, StatusUnreachable, StatusChecksumMismatch, StatusMissingSum, StatusTimeout, StatusSkipped}
-
-// Endpoint roles.
-const (
-	RoleProxy        = "proxy"
-	RoleCandidate    = "candidate"
-	RoleSumDB        = "sumdb"
-	RoleVCS          = "vcs"
-	RoleToolchain    = "toolchain"
-	RoleForwardProxy = "forward_proxy"
-	RoleRedirect     = "redirect"
-)
 
 // Severities of findings.
 const (
@@ -105,7 +95,7 @@ type Attempt struct {
 // Endpoint is one host the build contacts, with what probing it showed.
 type Endpoint struct {
 	URL       string     `json:"url"`
-	Role      string     `json:"role"`
+	Role      probe.Role `json:"role"`
 	Host      string     `json:"host"`
 	Addresses []string   `json:"addresses"`
 	Reachable bool       `json:"reachable"`
@@ -174,7 +164,7 @@ type Recommendation struct {
 // Rank is one proxy's row in the ranking.
 type Rank struct {
 	URL          string      `json:"url"`
-	Role         string      `json:"role"`
+	Role         probe.Role  `json:"role"`
 	Rank         int         `json:"rank"`
 	Complete     bool        `json:"complete"`
 	Missing      []string    `json:"missing"`

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gopreflight/gopreflight/cause"
+	"github.com/gopreflight/gopreflight/probe"
 )
 
 // keys lists the object keys of v at every depth, as "a.b[].c" paths.
@@ -100,7 +101,7 @@ func TestGateAndVerdict(t *testing.T) {
 func TestTextLeadsWithFindings(t *testing.T) {
 	r := &Report{
 		Modules:   []Module{{Path: "example.test/a", Version: "v1.0.0", Status: StatusOK}, {Path: "example.test/b\n::error::x", Version: "v1.0.0", Status: StatusNotFound, Cause: cause.NotFound}},
-		Endpoints: []Endpoint{{URL: "https://proxy.example", Role: RoleProxy}, {URL: "https://storage.example:8443", Role: RoleRedirect}},
+		Endpoints: []Endpoint{{URL: "https://proxy.example", Role: probe.RoleProxy}, {URL: "https://storage.example:8443", Role: probe.RoleRedirect}},
 		Findings:  []Finding{{Severity: SeverityError, Cause: cause.NotFound, Title: "1 module version not found", Advice: "check go.mod"}},
 		Summary:   Summary{Modules: 2, OK: 1, NotFound: 1},
 	}

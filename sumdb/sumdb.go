@@ -24,7 +24,6 @@ import (
 	"github.com/gopreflight/gopreflight/cause"
 	"github.com/gopreflight/gopreflight/goenv"
 	"github.com/gopreflight/gopreflight/probe"
-	"github.com/gopreflight/gopreflight/report"
 )
 
 // maxBody bounds one answer: a lookup record or a hash tile is a few KB.
@@ -54,8 +53,6 @@ type Location struct {
 	Via string
 	// Fail says why the database is unavailable.
 	Fail *Failure
-	// Attempts are the /sumdb/<name>/supported probes, in order.
-	Attempts []report.Attempt
 }
 
 // A Failure is why the database gave no usable answer.
@@ -103,7 +100,7 @@ func (d *DB) Locate() Location {
 
 func (d *DB) find() Location {
 	if d.cfg.URL != "" {
-		d.client.Endpoints.Register(d.cfg.URL, report.RoleSumDB)
+		d.client.Endpoints.Register(d.cfg.URL, probe.RoleSumDB)
 		return Location{Base: d.cfg.URL}
 	}
 	// The go command reports the most helpful error: a proxy's real
@@ -115,7 +112,7 @@ func (d *DB) find() Location {
 			best = nil
 			break
 		}
-		f := d.supported(e.URL, &loc)
+		f := d.supported(e.URL)
 		if f == nil {
 			loc.Base, loc.Via = strings.TrimSuffix(e.URL, "/")+"/sumdb/"+d.cfg.Name, goenv.Redact(e.URL)
 			return loc
@@ -133,23 +130,19 @@ func (d *DB) find() Location {
 		return loc
 	}
 	loc.Base = d.cfg.DirectURL()
-	d.client.Endpoints.Register(loc.Base, report.RoleSumDB)
+	d.client.Endpoints.Register(loc.Base, probe.RoleSumDB)
 	return loc
 }
 
 // supported asks one proxy whether it proxies the database; nil means yes.
-func (d *DB) supported(proxy string, loc *Location) *Failure {
+func (d *DB) supported(proxy string) *Failure {
 	if strings.HasPrefix(proxy, "file:") {
 		// A file:// proxy with a sumdb directory is rare; treat it as
 		// declining, as a missing file would.
 		return &Failure{Cause: cause.NotFound, Detail: "file:// proxy", URL: goenv.Redact(proxy)}
 	}
 	u := strings.TrimSuffix(proxy, "/") + "/sumdb/" + d.cfg.Name + "/supported"
-	res := d.client.Do(d.ctx, probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantSumDB, Role: report.RoleProxy, MaxBody: maxBody, Memo: true})
-	loc.Attempts = append(loc.Attempts, report.Attempt{
-		Source: goenv.Redact(proxy), URL: res.URL, StatusCode: res.StatusCode,
-		Cause: res.Cause, Detail: res.Detail, DurationMS: res.Duration.Milliseconds(), Retries: res.Retries,
-	})
+	res := d.client.Do(d.ctx, probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantSumDB, Role: probe.RoleProxy, MaxBody: maxBody, Memo: true})
 	if res.OK() && res.StatusCode == http.StatusOK {
 		return nil
 	}
@@ -284,7 +277,7 @@ type ops struct {
 
 func (o *ops) ReadRemote(path string) ([]byte, error) {
 	u := strings.TrimSuffix(o.db.loc.Base, "/") + path
-	res := o.db.client.Do(o.db.ctx, probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantSumDB, Role: report.RoleSumDB, MaxBody: maxBody})
+	res := o.db.client.Do(o.db.ctx, probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantSumDB, Role: probe.RoleSumDB, MaxBody: maxBody})
 	if res.OK() && res.StatusCode == http.StatusOK {
 		return res.Body, nil
 	}

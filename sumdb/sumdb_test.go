@@ -18,7 +18,6 @@ import (
 	"github.com/gopreflight/gopreflight/internal/goproxytest"
 	"github.com/gopreflight/gopreflight/internal/sumdbtest"
 	"github.com/gopreflight/gopreflight/probe"
-	"github.com/gopreflight/gopreflight/report"
 	"github.com/gopreflight/gopreflight/sumdb"
 )
 
@@ -94,7 +93,7 @@ func TestLocate(t *testing.T) {
 			}
 			sumdbRole := 0
 			for _, e := range c.Endpoints.List() {
-				if e.Role == report.RoleSumDB {
+				if e.Role == probe.RoleSumDB {
 					sumdbRole++
 					if tc.via != "" || tc.fail != "" {
 						t.Errorf("endpoint %s has role sumdb though the database is not reached directly", e.Origin)

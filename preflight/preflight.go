@@ -1,0 +1,228 @@
+// Package preflight is gopreflight's one entry point: it reads the
+// inputs (go.mod, go.work, go.sum, the go command's environment), plans
+// what the build will fetch, probes every route, and returns the one
+// result model, a report.Report. The command, the benchmark and the
+// end-to-end tests all call Check.
+package preflight
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gopreflight/gopreflight/checks"
+	"github.com/gopreflight/gopreflight/goenv"
+	"github.com/gopreflight/gopreflight/plan"
+	"github.com/gopreflight/gopreflight/probe"
+	"github.com/gopreflight/gopreflight/report"
+	"github.com/gopreflight/gopreflight/vcs"
+	"github.com/gopreflight/gopreflight/workspace"
+)
+
+// Options are the knobs of one check. DefaultOptions gives the command
+// line's defaults (docs/contract.md, section 1).
+type Options struct {
+	// Paths are go.mod files, go.work files or directories holding one.
+	Paths []string
+	// Proxy overrides GOPROXY when not empty.
+	Proxy string
+	// Candidates are extra proxy URLs to measure and rank.
+	Candidates []string
+	// Depth is checks.DepthMod, DepthZip or DepthFull. DepthSet says the
+	// user chose it: in vendor mode remote routes are then checked too.
+	Depth    string
+	DepthSet bool
+	// Checksums verifies go.sum against GOSUMDB (never when GOSUMDB=off).
+	Checksums bool
+	// Timeout bounds the whole run, RequestTimeout one HTTP request.
+	Timeout, RequestTimeout time.Duration
+	// Concurrency is the number of requests in flight; Retries the retries
+	// of a retryable failure.
+	Concurrency, Retries int
+	// Ignore lists module path patterns (GOPRIVATE syntax) not to check.
+	Ignore string
+	// CAFile is a PEM file of extra CA certificates to trust.
+	CAFile string
+	// Resolver, as host:port, receives DNS queries instead of the system
+	// resolver.
+	Resolver string
+	// Getenv reads the environment; nil means os.Getenv.
+	Getenv func(string) string
+	// Env is the go command's environment; nil means loaded from Getenv
+	// (LoadEnv). A caller that needs it before the run (to mask secrets)
+	// passes the one it loaded.
+	Env *goenv.Env
+	// ToolVersion is stamped into the report.
+	ToolVersion string
+	// Log, when set, receives one line per request (redacted).
+	Log func(string)
+	// Progress, when set, is called as module versions finish.
+	Progress func(done, total int)
+}
+
+// DefaultOptions returns the command line's defaults.
+func DefaultOptions() Options {
+	return Options{
+		Paths:          []string{"."},
+		Depth:          checks.DepthZip,
+		Checksums:      true,
+		Timeout:        60 * time.Second,
+		RequestTimeout: 10 * time.Second,
+		Concurrency:    32,
+		Retries:        2,
+		ToolVersion:    "devel",
+	}
+}
+
+// InputError is a problem with what the check was given: a file that does
+// not parse, a bad option, a GOPROXY the go command rejects. The command
+// exits 2 for it.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return goenv.Redact(e.Err.Error()) }
+func (e *InputError) Unwrap() error { return e.Err }
+
+// Validate reports the first option that cannot be used.
+func (o Options) Validate() error {
+	switch o.Depth {
+	case checks.DepthMod, checks.DepthZip, checks.DepthFull:
+	default:
+		return fmt.Errorf("--depth %q: want mod, zip or full", o.Depth)
+	}
+	if o.Resolver != "" {
+		if _, _, err := net.SplitHostPort(o.Resolver); err != nil {
+			return fmt.Errorf("--resolver %q: want host:port (%w)", o.Resolver, err)
+		}
+	}
+	if o.Concurrency < 1 || o.Retries < 0 || o.Timeout <= 0 || o.RequestTimeout <= 0 {
+		return errors.New("--concurrency, --timeout and --request-timeout must be positive, --retries not negative")
+	}
+	for _, c := range o.Candidates {
+		// A candidate is one proxy URL, validated as GOPROXY is.
+		l, err := goenv.ParseProxyList(c)
+		if err == nil && (len(l) != 1 || l[0].URL == goenv.Direct || l[0].URL == goenv.Off || strings.HasPrefix(l[0].URL, "file:")) {
+			err = fmt.Errorf("%q is not an http(s) proxy URL", goenv.Redact(c))
+		}
+		if err != nil {
+			return fmt.Errorf("--candidates: %w", err)
+		}
+	}
+	return nil
+}
+
+func (o Options) getenv() func(string) string {
+	if o.Getenv == nil {
+		return os.Getenv
+	}
+	return o.Getenv
+}
+
+// LoadEnv reads the go command's environment as Check will see it, with
+// Proxy applied.
+func LoadEnv(o Options) (*goenv.Env, error) {
+	getenv := o.getenv()
+	env, err := goenv.Load(getenv, goenv.FindGOROOT(getenv))
+	if err != nil {
+		return nil, err
+	}
+	if o.Proxy != "" {
+		env.GOPROXY = o.Proxy
+	}
+	return env, nil
+}
+
+// Check runs the whole check and returns its report. An error is an
+// *InputError: the inputs could not be used and nothing was probed.
+func Check(ctx context.Context, o Options) (*report.Report, error) {
+	started := time.Now()
+	fail := func(err error) (*report.Report, error) { return nil, &InputError{err} }
+	if err := o.Validate(); err != nil {
+		return fail(err)
+	}
+	getenv := o.getenv()
+	env := o.Env
+	if env == nil {
+		var err error
+		if env, err = LoadEnv(o); err != nil {
+			return fail(err)
+		}
+	}
+	proxies, err := goenv.ParseProxyList(env.GOPROXY)
+	if err != nil {
+		return fail(fmt.Errorf("GOPROXY: %w", err))
+	}
+	if _, err := goenv.ParseSumDB(env.GOSUMDB); err != nil {
+		return fail(fmt.Errorf("GOSUMDB: %w", err))
+	}
+	paths := o.Paths
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	var wss []*workspace.Workspace
+	for _, p := range paths {
+		ws, err := workspace.Load(p)
+		if err != nil {
+			return fail(err)
+		}
+		wss = append(wss, ws)
+	}
+	pl := plan.Build(wss, plan.Options{Env: env, Ignore: o.Ignore, ForceRemote: o.DepthSet})
+
+	roots, err := rootCAs(getenv, o.CAFile)
+	if err != nil {
+		return fail(err)
+	}
+	creds := env.Netrc()
+	client, err := probe.New(probe.Options{
+		RequestTimeout: o.RequestTimeout,
+		Retries:        o.Retries,
+		Concurrency:    o.Concurrency,
+		RootCAs:        roots,
+		DNSServer:      o.Resolver,
+		Getenv:         getenv,
+		Credentials: func(host string) (string, string, bool) {
+			return goenv.CredentialsFor(creds, host)
+		},
+		Log: o.Log,
+	})
+	if err != nil {
+		return fail(err)
+	}
+	defer client.CloseIdle()
+
+	cfg := checks.Config{
+		Env: env, Proxies: proxies, Candidates: o.Candidates, Depth: o.Depth, Checksums: o.Checksums,
+		// Leave time to render and write the report within the deadline.
+		Timeout:  o.Timeout - o.Timeout/20,
+		Client:   client,
+		ModCache: modCache(getenv),
+		// git config is read only when a direct route needs it.
+		InsteadOf: sync.OnceValue(func() vcs.InsteadOf { return vcs.ReadInsteadOf(getenv) }),
+		Progress:  o.Progress,
+	}
+	res := checks.Run(ctx, cfg, pl)
+	return res.Report(o.ToolVersion, started, wss), nil
+}
+
+// modCache is GOMODCACHE as the go command defaults it.
+func modCache(getenv func(string) string) string {
+	if v := getenv("GOMODCACHE"); v != "" {
+		return v
+	}
+	gopath := getenv("GOPATH")
+	if gopath == "" {
+		home := getenv("HOME")
+		if home == "" {
+			return ""
+		}
+		gopath = filepath.Join(home, "go")
+	}
+	first, _, _ := strings.Cut(gopath, string(os.PathListSeparator))
+	return filepath.Join(first, "pkg", "mod")
+}
