@@ -13,7 +13,7 @@ import (
 	"github.com/gopreflight/gopreflight/report"
 )
 
-// actionInputs maps the action's inputs (action.yml, SPEC section 8) to
+// actionInputs maps the action's inputs (action.yml, contract §8) to
 // flags. action.yml hands each input to the binary as INPUT_<NAME> in
 // env:, as the runner does for other actions; a flag given on the command
 // line wins.

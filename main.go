@@ -1,6 +1,6 @@
 // Command gopreflight checks, before `go build`, that every module a build
 // needs can be fetched through the routes the go command would take, and
-// names the cause of every failure. See README.md and SPEC.md.
+// names the cause of every failure. See README.md and docs/contract.md.
 package main
 
 import (
@@ -24,7 +24,7 @@ import (
 // version is set by the build (-ldflags "-X main.version=...").
 var version = "devel"
 
-// Exit codes (SPEC section 7).
+// Exit codes (contract §7).
 const (
 	exitOK    = 0
 	exitGate  = 1

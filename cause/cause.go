@@ -1,14 +1,14 @@
 // Package cause turns Go network errors and HTTP answers into the stable
 // cause codes of gopreflight's report.
 //
-// The codes are public (SPEC section 5): add new ones, never rename.
+// The codes are public (contract §5): add new ones, never rename.
 // Classification goes by error type and errno, never by error text.
 package cause
 
-// Code is a cause code of SPEC section 5.
+// Code is a cause code of contract §5.
 type Code string
 
-// The cause codes, in SPEC order.
+// The cause codes, in the contract's order.
 const (
 	OK                  Code = "ok"
 	NotFound            Code = "not_found"
@@ -39,13 +39,13 @@ const (
 	Timeout             Code = "timeout"
 	VCSFailure          Code = "vcs_failure"
 	MirrorLag           Code = "mirror_lag"
-	// MissingSum is added to SPEC's table (codes are added, never
+	// MissingSum is added to the contract's table (docs/contract.md) (codes are added, never
 	// renamed): the module is fetchable but go.sum has no line for it, and
 	// nothing will add one (readonly mode, or no checksum database).
 	MissingSum Code = "missing_sum"
 )
 
-// All returns every code in SPEC order, additions last.
+// All returns every code in the contract's order, additions last.
 func All() []Code {
 	return []Code{
 		OK, NotFound,
@@ -59,8 +59,8 @@ func All() []Code {
 	}
 }
 
-// Retryable says whether a request that failed with c may be retried (SPEC
-// section 3): timeouts, resets, 429 and 5xx. DNS failures other than a
+// Retryable says whether a request that failed with c may be retried (contract
+// §3): timeouts, resets, 429 and 5xx. DNS failures other than a
 // timeout are not: Go's resolver has already retried them itself.
 func Retryable(c Code) bool {
 	switch c {

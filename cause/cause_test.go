@@ -10,7 +10,7 @@ import (
 func TestAll(t *testing.T) {
 	t.Parallel()
 	all := cause.All()
-	// SPEC's 29 codes in its order, then the additions.
+	// the contract's 29 codes in its order, then the additions.
 	if len(all) != 30 || all[0] != cause.OK || all[28] != cause.MirrorLag || all[29] != cause.MissingSum {
 		t.Fatalf("All() = %v", all)
 	}

@@ -18,7 +18,7 @@ import (
 	"github.com/gopreflight/gopreflight/vcs"
 )
 
-// Depths of checking (SPEC section 1).
+// Depths of checking (contract §1).
 const (
 	DepthMod  = "mod"
 	DepthZip  = "zip"

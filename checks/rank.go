@@ -24,7 +24,7 @@ import (
 const (
 	// sampleMax is how many module versions each proxy is measured on. A
 	// larger graph is sampled deterministically, failing versions always
-	// in; it never drops below 50 as the SPEC asks.
+	// in; it never drops below 50 as the contract asks.
 	sampleMax = 100
 	// freshPaths is how many module paths have their @v/list and @latest
 	// compared across proxies.

@@ -87,7 +87,7 @@ func (res *Result) ranking() []*ranked {
 }
 
 // recommend builds the GOPROXY value that would have made this build
-// fastest and complete (SPEC section 6), and a finding when none would.
+// fastest and complete (contract §6), and a finding when none would.
 func (res *Result) recommend(rk []*ranked) (report.Recommendation, []report.Finding) {
 	m := res.measured
 	switch {

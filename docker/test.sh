@@ -136,7 +136,7 @@ mapfile -t env < <(python3 -c 'import json, sys; print("\n".join(json.load(open(
 [[ "$user" =~ ^([0-9]+):([0-9]+)$ ]] || fail "config User is $user, want numeric uid:gid"
 uid=${BASH_REMATCH[1]} gid=${BASH_REMATCH[2]}
 [ "$uid" != 0 ] && [ "$gid" != 0 ] || fail "the image runs as root ($user)"
-[ "$user" = 65532:65532 ] || fail "config User is $user, want 65532:65532 (SPEC section 9, README)"
+[ "$user" = 65532:65532 ] || fail "config User is $user, want 65532:65532 (contract §9, README)"
 [ "$entrypoint" = '["/gopreflight"]' ] || fail "config Entrypoint is $entrypoint, want [\"/gopreflight\"]"
 home=$(awk -F: -v u="$uid" -v g="$gid" '$3 == u && $4 == g { print $6 }' "$root/etc/passwd")
 [ -n "$home" ] || fail "no passwd entry for $user in the image"

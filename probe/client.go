@@ -51,7 +51,7 @@ type Options struct {
 }
 
 // Client sends traced requests through one shared HTTP/2-capable
-// transport with the retry policy of SPEC section 3.
+// transport with the retry policy of contract §3.
 type Client struct {
 	opts      Options
 	transport *http.Transport
@@ -376,7 +376,7 @@ func (c *Client) do(ctx context.Context, r Request) Result {
 	return res
 }
 
-// checkRetry is the retry policy of SPEC section 3: timeouts, resets, 429
+// checkRetry is the retry policy of contract §3: timeouts, resets, 429
 // and 5xx are retried; DNS NXDOMAIN, certificate errors and other 4xx
 // never; nothing is retried past the deadline.
 func (st *state) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {

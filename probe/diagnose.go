@@ -260,7 +260,7 @@ func (d *Diagnosis) markBogon(host string) {
 	}
 }
 
-// bogonAnswer is the dns_bogon rule of SPEC section 5: a public name that
+// bogonAnswer is the dns_bogon rule of contract §5: a public name that
 // resolved only to reserved addresses, or any name answered with only
 // 0.0.0.0 or ::.
 func bogonAnswer(host string, addrs []netip.Addr) bool {

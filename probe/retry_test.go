@@ -30,7 +30,7 @@ func newClient(t *testing.T, o Options) *Client {
 	return c
 }
 
-// TestRetryPolicy holds the client to SPEC section 3: 5xx and 429 are
+// TestRetryPolicy holds the client to contract §3: 5xx and 429 are
 // retried (honouring Retry-After), 4xx are not, and nothing waits past the
 // run's deadline.
 func TestRetryPolicy(t *testing.T) {

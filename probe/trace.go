@@ -245,7 +245,7 @@ func (st *state) classify(err error) (cause.Code, string) {
 }
 
 // bogon turns a failed connection to a host whose name resolved only to
-// reserved addresses into dns_bogon (SPEC section 5). Through a forward
+// reserved addresses into dns_bogon (contract §5). Through a forward
 // proxy the addresses are the proxy's, which may well be private.
 func (st *state) bogon(res *Result) {
 	if !connectionCause(res.Cause) {

@@ -16,7 +16,7 @@ const (
 )
 
 // Checksums says how go.sum was verified: against the checksum database
-// (SPEC section 4) and against the bytes each mirror served.
+// (contract §4) and against the bytes each mirror served.
 type Checksums struct {
 	// Database is the GOSUMDB name; URL where it was reached (redacted),
 	// Via the GOPROXY entry that proxies it ("" when direct).

@@ -11,7 +11,7 @@ import (
 	"github.com/gopreflight/gopreflight/goenv"
 )
 
-// Prometheus writes the metrics of SPEC section 10 in the text exposition
+// Prometheus writes the metrics of contract §10 in the text exposition
 // format (version 0.0.4), for node_exporter's textfile collector or a
 // Pushgateway. Every family is written with its HELP and TYPE lines, even
 // when it has no sample, so that a scrape always shows the same names.

@@ -14,7 +14,7 @@ import (
 )
 
 // TestPrometheus parses the output with Prometheus' own text parser and
-// checks every family of SPEC section 10: names, types, labels, values.
+// checks every family of contract §10: names, types, labels, values.
 func TestPrometheus(t *testing.T) {
 	started := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
 	rep := &Report{

@@ -39,7 +39,7 @@ func Lookup(format string) (Renderer, error) {
 	return f, nil
 }
 
-// JSON writes the report of SPEC section 6.
+// JSON writes the report of contract §6.
 func JSON(w io.Writer, r *Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

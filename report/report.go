@@ -1,5 +1,5 @@
 // Package report holds gopreflight's one result model, the JSON report of
-// SPEC section 6, and the renderers that turn it into text, JSON and the
+// contract §6, and the renderers that turn it into text, JSON and the
 // other output formats. Renderers only read a Report; they never probe.
 package report
 
@@ -13,7 +13,7 @@ import (
 // Schema names the JSON report's version.
 const Schema = "gopreflight/v1"
 
-// Module statuses (SPEC section 3).
+// Module statuses (contract §3).
 const (
 	StatusOK               = "ok"
 	StatusNotFound         = "not_found"

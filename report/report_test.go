@@ -27,7 +27,7 @@ func keys(prefix string, v any, out map[string]bool) {
 	}
 }
 
-// TestJSONMatchesSpec: the report carries every field of the SPEC's JSON
+// TestJSONMatchesSpec: the report carries every field of the contract's JSON
 // example, at the same place, with nothing renamed.
 func TestJSONMatchesSpec(t *testing.T) {
 	data, err := os.ReadFile("testdata/spec-report.json")
@@ -64,7 +64,7 @@ func TestJSONMatchesSpec(t *testing.T) {
 	}
 	sort.Strings(missing)
 	if len(missing) > 0 {
-		t.Errorf("report lacks SPEC fields: %s", strings.Join(missing, ", "))
+		t.Errorf("report lacks contract fields: %s", strings.Join(missing, ", "))
 	}
 	if r.Schema != "gopreflight/v1" {
 		t.Errorf("schema %q", r.Schema)

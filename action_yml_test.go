@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-// The action's contract (SPEC section 8).
+// The action's contract (contract §8).
 var (
 	specInputs  = []string{"path", "proxy", "candidates", "depth", "checksums", "fail-on", "ignore", "timeout", "set-env", "summary", "annotations"}
 	specOutputs = []string{"passed", "unreachable", "not-found", "recommended-goproxy", "fastest-proxy", "report"}
@@ -96,7 +96,7 @@ func sorted(s []string) []string {
 }
 
 // TestActionMetadata checks action.yml against the contract: exactly the
-// inputs and outputs of SPEC section 8, each input handed to the binary
+// inputs and outputs of contract §8, each input handed to the binary
 // as INPUT_* in env: (the binary reads exactly those), no expression in a
 // run: script (script injection), and the offline vendored build.
 func TestActionMetadata(t *testing.T) {
