@@ -1,7 +1,6 @@
 package main
 
 import (
-	"archive/zip"
 	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -9,11 +8,9 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"io"
-	"io/fs"
 	"log"
 	"math/big"
 	"net"
@@ -25,8 +22,8 @@ import (
 	"time"
 
 	"golang.org/x/mod/module"
-	"golang.org/x/mod/sumdb/dirhash"
-	modzip "golang.org/x/mod/zip"
+
+	"github.com/gopreflight/gopreflight/internal/modbuild"
 )
 
 // proxy is a GOPROXY-protocol server on 127.0.0.1 (HTTPS, HTTP/2 and
@@ -180,37 +177,12 @@ func (p *proxy) synth(m module.Version) (*synth, error) {
 	return s, nil
 }
 
-// infoTime is the .info Time of every synthesised release.
-var infoTime = time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
-
 func build(m module.Version) (*synth, error) {
-	if err := module.Check(m.Path, m.Version); err != nil {
-		return nil, err
-	}
-	t := infoTime
-	if pt, err := module.PseudoVersionTime(m.Version); err == nil {
-		t = pt
-	}
-	info, err := json.Marshal(struct {
-		Version string
-		Time    time.Time
-	}{m.Version, t})
+	v, err := modbuild.Build(m, map[string]string{"doc.go": "// Package x was synthesised for a benchmark.\npackage x\n"}, time.Time{})
 	if err != nil {
 		return nil, err
 	}
-	files := []modzip.File{memFile{"doc.go", []byte("// Package x was synthesised for a benchmark.\npackage x\n")}}
-	mod := []byte("module " + m.Path + "\n")
-	if !strings.HasSuffix(m.Version, "+incompatible") {
-		// A +incompatible version has no go.mod in its zip; proxies
-		// synthesise one holding only the module line.
-		mod = append(mod, "\ngo 1.21\n"...)
-		files = append(files, memFile{"go.mod", mod})
-	}
-	var z bytes.Buffer
-	if err := modzip.Create(&z, m, files); err != nil {
-		return nil, fmt.Errorf("%s: %w", m, err)
-	}
-	return &synth{info: append(info, '\n'), mod: mod, zip: z.Bytes()}, nil
+	return &synth{info: v.Info, mod: v.Mod, zip: v.Zip}, nil
 }
 
 // sum returns m's two go.sum lines as the go command computes them.
@@ -219,49 +191,13 @@ func (p *proxy) sum(m module.Version) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	zh, err := hashZipBytes(s.zip)
+	v := modbuild.Version{Mod: s.mod, Zip: s.zip}
+	zl, ml, err := v.GoSum(m)
 	if err != nil {
 		return "", err
 	}
-	mh, err := dirhash.Hash1([]string{"go.mod"}, func(string) (io.ReadCloser, error) {
-		return io.NopCloser(bytes.NewReader(s.mod)), nil
-	})
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("%s %s %s\n%s %s/go.mod %s\n", m.Path, m.Version, zh, m.Path, m.Version, mh), nil
+	return zl + "\n" + ml + "\n", nil
 }
-
-// hashZipBytes is dirhash.HashZip over in-memory bytes.
-func hashZipBytes(b []byte) (string, error) {
-	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		return "", err
-	}
-	names := make([]string, 0, len(zr.File))
-	byName := make(map[string]*zip.File, len(zr.File))
-	for _, f := range zr.File {
-		names = append(names, f.Name)
-		byName[f.Name] = f
-	}
-	return dirhash.Hash1(names, func(name string) (io.ReadCloser, error) { return byName[name].Open() })
-}
-
-// memFile is an in-memory modzip.File.
-type memFile struct {
-	name string
-	data []byte
-}
-
-func (f memFile) Path() string                 { return f.name }
-func (f memFile) Lstat() (fs.FileInfo, error)  { return f, nil }
-func (f memFile) Open() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(f.data)), nil }
-func (f memFile) Name() string                 { return f.name }
-func (f memFile) Size() int64                  { return int64(len(f.data)) }
-func (f memFile) Mode() fs.FileMode            { return 0o644 }
-func (f memFile) ModTime() time.Time           { return infoTime }
-func (f memFile) IsDir() bool                  { return false }
-func (f memFile) Sys() any                     { return nil }
 
 // selfSigned makes a throwaway certificate for 127.0.0.1 that is its own
 // root: put in SSL_CERT_FILE, both clients trust it.

@@ -28,7 +28,6 @@ package goproxytest
 import (
 	"bytes"
 	"crypto/tls"
-	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
@@ -44,15 +43,15 @@ import (
 
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/semver"
-	modzip "golang.org/x/mod/zip"
 
+	"github.com/gopreflight/gopreflight/internal/modbuild"
 	"github.com/gopreflight/gopreflight/internal/sumdbtest"
 	"github.com/gopreflight/gopreflight/modhash"
 )
 
 // DefaultTime is the .info Time of a module whose Time is zero (for a
 // pseudo-version: the time the pseudo-version encodes).
-var DefaultTime = time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+var DefaultTime = modbuild.DefaultTime
 
 // A Module is one module version the proxy serves.
 type Module struct {
@@ -491,84 +490,12 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, path, file s
 
 // build validates m and builds everything served for it.
 func build(m Module) (*entry, error) {
-	if err := module.Check(m.Path, m.Version); err != nil {
-		return nil, fmt.Errorf("invalid module: %w", err)
-	}
-	if !semver.IsValid(m.Version) || semver.Canonical(m.Version) != strings.TrimSuffix(m.Version, "+incompatible") {
-		return nil, fmt.Errorf("version %q is not canonical", m.Version)
-	}
-	incompatible := strings.HasSuffix(m.Version, "+incompatible")
-	files := make(map[string]string, len(m.Files)+1)
-	for name, content := range m.Files {
-		files[name] = content
-	}
-	mod, ok := files["go.mod"]
-	if !ok {
-		if incompatible {
-			// A +incompatible version has no go.mod; proxies synthesize one.
-			mod = "module " + m.Path + "\n"
-		} else {
-			mod = "module " + m.Path + "\n\ngo 1.21\n"
-			files["go.mod"] = mod
-		}
-	}
-
-	t := m.Time
-	if t.IsZero() {
-		t = DefaultTime
-		if pt, err := module.PseudoVersionTime(m.Version); err == nil {
-			t = pt
-		}
-	}
-	info, err := json.Marshal(struct {
-		Version string
-		Time    time.Time
-	}{m.Version, t.UTC()})
+	v, err := modbuild.Build(module.Version{Path: m.Path, Version: m.Version}, m.Files, m.Time)
 	if err != nil {
-		return nil, fmt.Errorf("encoding info: %w", err)
+		return nil, err
 	}
-
-	names := make([]string, 0, len(files))
-	for name := range files {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	zfiles := make([]modzip.File, 0, len(names))
-	for _, name := range names {
-		zfiles = append(zfiles, memFile{name: name, data: []byte(files[name]), mt: t})
-	}
-	var buf bytes.Buffer
-	if err := modzip.Create(&buf, module.Version{Path: m.Path, Version: m.Version}, zfiles); err != nil {
-		return nil, fmt.Errorf("creating zip: %w", err)
-	}
-	return &entry{
-		path:    m.Path,
-		version: m.Version,
-		info:    append(info, '\n'),
-		mod:     []byte(mod),
-		zip:     buf.Bytes(),
-		time:    t,
-	}, nil
+	return &entry{path: m.Path, version: m.Version, info: v.Info, mod: v.Mod, zip: v.Zip, time: v.Time}, nil
 }
-
-// memFile is an in-memory modzip.File.
-type memFile struct {
-	name string
-	data []byte
-	mt   time.Time
-}
-
-func (f memFile) Path() string                 { return f.name }
-func (f memFile) Lstat() (fs.FileInfo, error)  { return f, nil }
-func (f memFile) Open() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(f.data)), nil }
-
-// fs.FileInfo
-func (f memFile) Name() string       { return f.name[strings.LastIndex(f.name, "/")+1:] }
-func (f memFile) Size() int64        { return int64(len(f.data)) }
-func (f memFile) Mode() fs.FileMode  { return 0o644 }
-func (f memFile) ModTime() time.Time { return f.mt }
-func (f memFile) IsDir() bool        { return false }
-func (f memFile) Sys() any           { return nil }
 
 // GoEnv returns a minimal environment for running the real go command
 // hermetically: PATH, a temporary HOME, GOPATH, GOMODCACHE and GOCACHE,
