@@ -45,7 +45,10 @@ func (r *runner) finishDiagnosis(ctx context.Context, outs []outcome) map[string
 			continue
 		}
 		base := r.proxyURL(o.via)
-		u := strings.TrimSuffix(base, "/") + "/" + ep + "/@v/list"
+		u, err := goenv.ProxyURL(base, ep+"/@v/list")
+		if err != nil {
+			continue
+		}
 		seen[u] = true
 		asks = append(asks, ask{modID(m), u})
 	}

@@ -132,8 +132,9 @@ func cachePath(modcache string, m module.Version, ext string) (string, error) {
 	return filepath.Join(modcache, "cache", "download", filepath.FromSlash(ep), "@v", ev+"."+ext), nil
 }
 
-// versionURL is base/<escaped path>/@v/<escaped version>.<ext>.
-func versionURL(base string, m module.Version, ext string) (string, error) {
+// versionPath is <escaped path>/@v/<escaped version>.<ext>, the file a
+// proxy serves for a module version.
+func versionPath(m module.Version, ext string) (string, error) {
 	ep, err := module.EscapePath(m.Path)
 	if err != nil {
 		return "", err
@@ -142,7 +143,17 @@ func versionURL(base string, m module.Version, ext string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return strings.TrimSuffix(base, "/") + "/" + ep + "/@v/" + ev + "." + ext, nil
+	return ep + "/@v/" + ev + "." + ext, nil
+}
+
+// versionURL is versionPath below the proxy base URL, joined as the go
+// command joins it (goenv.ProxyURL: before any query string).
+func versionURL(base string, m module.Version, ext string) (string, error) {
+	rel, err := versionPath(m, ext)
+	if err != nil {
+		return "", err
+	}
+	return goenv.ProxyURL(base, rel)
 }
 
 // fromProxy asks one proxy for the target: .info and .mod always, and the
@@ -233,7 +244,11 @@ func (r *runner) resolveQuery(ctx context.Context, base string, m module.Version
 	if err != nil {
 		return "", badPath(base, err)
 	}
-	f := r.send(ctx, base, probe.Request{Method: http.MethodGet, URL: strings.TrimSuffix(base, "/") + "/" + ep + "/@v/list", Want: cause.WantList, Role: probe.RoleProxy, MaxBody: 4 << 20})
+	u, err := goenv.ProxyURL(base, ep+"/@v/list")
+	if err != nil {
+		return "", badPath(base, err)
+	}
+	f := r.send(ctx, base, probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantList, Role: probe.RoleProxy, MaxBody: 4 << 20})
 	if !f.OK() {
 		return "", f
 	}
@@ -391,7 +406,7 @@ func (r *runner) fromFileProxy(base string, t *plan.Target) outcome {
 		exts = append(exts, "zip")
 	}
 	for _, ext := range exts {
-		rel, err := versionURL("", t.Module, ext)
+		rel, err := versionPath(t.Module, ext)
 		if err != nil {
 			o.status, o.cause, o.detail = report.StatusNotFound, cause.NotFound, err.Error()
 			return o

@@ -173,7 +173,8 @@ func (r *runner) measureProxy(ctx context.Context, m *measurement, p *proxyRun, 
 		}
 		ask = append(ask, k)
 	}
-	sup := r.cfg.Client.Do(ctx, probe.Request{Method: http.MethodGet, URL: p.url + "/sumdb/" + r.sumdbName() + "/supported", Want: cause.WantSumDB, Role: p.role, Memo: true})
+	supURL, _ := goenv.ProxyURL(p.url, "sumdb/"+r.sumdbName()+"/supported") // p.url parsed as GOPROXY was
+	sup := r.cfg.Client.Do(ctx, probe.Request{Method: http.MethodGet, URL: supURL, Want: cause.WantSumDB, Role: p.role, Memo: true})
 	if ctx.Err() != nil {
 		return
 	}
@@ -469,17 +470,18 @@ func latestOf(lists []listing, live []*proxyRun, v string) []string {
 
 // listing asks a proxy for a path's @v/list and @latest.
 func (r *runner) listing(ctx context.Context, p *proxyRun, esc string) listing {
-	base := p.url + "/" + esc
+	listURL, _ := goenv.ProxyURL(p.url, esc+"/@v/list") // p.url parsed as GOPROXY was
+	latestURL, _ := goenv.ProxyURL(p.url, esc+"/@latest")
 	var list, latest probe.Result
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		list = r.cfg.Client.Do(ctx, probe.Request{Method: http.MethodGet, URL: base + "/@v/list", Want: cause.WantList, Role: p.role, MaxBody: 1 << 20})
+		list = r.cfg.Client.Do(ctx, probe.Request{Method: http.MethodGet, URL: listURL, Want: cause.WantList, Role: p.role, MaxBody: 1 << 20})
 	}()
 	go func() {
 		defer wg.Done()
-		latest = r.cfg.Client.Do(ctx, probe.Request{Method: http.MethodGet, URL: base + "/@latest", Want: cause.WantInfo, Role: p.role})
+		latest = r.cfg.Client.Do(ctx, probe.Request{Method: http.MethodGet, URL: latestURL, Want: cause.WantInfo, Role: p.role})
 	}()
 	wg.Wait()
 	l := listing{versions: map[string]bool{}}

@@ -21,6 +21,10 @@ func TestParseProxyList(t *testing.T) {
 		{in: " direct , https://ignored.example", want: []ProxyEntry{{URL: "direct"}}},
 		{in: "file:///srv/mods", want: []ProxyEntry{{URL: "file:///srv/mods"}}},
 		{in: "off", want: []ProxyEntry{{URL: "off"}}},
+		// newProxyRepo checks the scheme only: the go command accepts an
+		// entry with no host (its requests fail, so '|' falls through).
+		{in: "https://|https://b.example", want: []ProxyEntry{{URL: "https://", FallBackOnError: true}, {URL: "https://b.example"}}},
+		{in: "https://h.example/p?token=T", want: []ProxyEntry{{URL: "https://h.example/p?token=T"}}},
 		{in: ",", wantErr: "contains no entries"},
 		{in: "ftp://a.example", wantErr: "scheme must be"},
 		{in: "https://a.example,gopher://b.example", wantErr: "gopher://b.example"},
@@ -239,5 +243,26 @@ func TestLoadGOROOT(t *testing.T) {
 
 	if got := FindGOROOT(func(k string) string { return map[string]string{"GOROOT": root}[k] }); got != root {
 		t.Errorf("FindGOROOT with $GOROOT = %q, want %q", got, root)
+	}
+}
+
+// TestProxyURL: paths join before the query string and are escaped as
+// cmd/go's modfetch (newProxyRepo, getBody) and web.Join build them.
+func TestProxyURL(t *testing.T) {
+	tests := []struct{ base, rel, want string }{
+		{"https://h.example", "example.test/x/@v/list", "https://h.example/example.test/x/@v/list"},
+		{"https://h.example/", "example.test/x/@v/v1.0.0.info", "https://h.example/example.test/x/@v/v1.0.0.info"},
+		{"https://h.example/p?token=T", "example.test/x/@v/v1.0.0.mod", "https://h.example/p/example.test/x/@v/v1.0.0.mod?token=T"},
+		{"https://h.example/p/?token=T", "sumdb/sum.example.test/supported", "https://h.example/p/sumdb/sum.example.test/supported?token=T"},
+		{"https://h.example/p?token=T", "/lookup/example.test/x@v1.0.0", "https://h.example/p/lookup/example.test/x@v1.0.0?token=T"},
+		{"https://h.example/a%20b", "example.test/!upper/@v/!v1.0.0.zip", "https://h.example/a%20b/example.test/%21upper/@v/%21v1.0.0.zip"},
+		{"https://h.example", "example.test/x/@v/v2.0.0+incompatible.zip", "https://h.example/example.test/x/@v/v2.0.0+incompatible.zip"},
+		{"https://", "example.test/x/@latest", "https:///example.test/x/@latest"},
+	}
+	for _, tt := range tests {
+		got, err := ProxyURL(tt.base, tt.rel)
+		if err != nil || got != tt.want {
+			t.Errorf("ProxyURL(%q, %q) = %q, %v; want %q", tt.base, tt.rel, got, err, tt.want)
+		}
 	}
 }

@@ -61,6 +61,10 @@ func ParseProxyList(goproxy string) ([]ProxyEntry, error) {
 	return list, nil
 }
 
+// checkProxyURL accepts what cmd/go's newProxyRepo accepts, no more and
+// no less: an http, https or file URL. An http(s) URL with no host
+// ("https://") is accepted too: the go command's requests to it fail, so
+// after '|' the next entry serves the build.
 func checkProxyURL(raw string) error {
 	base, err := url.Parse(raw)
 	if err != nil {
@@ -68,9 +72,6 @@ func checkProxyURL(raw string) error {
 	}
 	switch base.Scheme {
 	case "http", "https":
-		if base.Host == "" {
-			return errors.New("missing host")
-		}
 		return nil
 	case "file":
 		if *base != (url.URL{Scheme: base.Scheme, Path: base.Path, RawPath: base.RawPath}) {
@@ -98,4 +99,22 @@ func FormatProxyList(list []ProxyEntry) string {
 		b.WriteString(e.URL)
 	}
 	return b.String()
+}
+
+// ProxyURL is the URL of rel ("example.test/x/@v/list",
+// "sumdb/sum.golang.org/supported") below the proxy base URL, built as
+// cmd/go builds it (modfetch's newProxyRepo and getBody, web.Join): rel
+// is joined to the base URL's path, with its path-unsafe characters
+// escaped, and the base's query string, if any, stays at the end
+// ("https://h/p?token=T" gives "https://h/p/example.test/x/@v/list?token=T").
+func ProxyURL(base, rel string) (string, error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", fmt.Errorf("proxy URL %q: %w", Redact(base), errors.Unwrap(err))
+	}
+	rel = strings.TrimPrefix(rel, "/")
+	j := *u
+	j.Path = strings.TrimSuffix(u.Path, "/") + "/" + rel
+	j.RawPath = strings.TrimSuffix(u.EscapedPath(), "/") + "/" + strings.ReplaceAll(url.PathEscape(rel), "%2F", "/")
+	return j.String(), nil
 }

@@ -114,7 +114,8 @@ func (d *DB) find() Location {
 		}
 		f := d.supported(e.URL)
 		if f == nil {
-			loc.Base, loc.Via = strings.TrimSuffix(e.URL, "/")+"/sumdb/"+d.cfg.Name, goenv.Redact(e.URL)
+			loc.Base, _ = goenv.ProxyURL(e.URL, "sumdb/"+d.cfg.Name) // supported's URL was built the same way
+			loc.Via = goenv.Redact(e.URL)
 			return loc
 		}
 		notFound := f.Cause == cause.NotFound
@@ -141,7 +142,10 @@ func (d *DB) supported(proxy string) *Failure {
 		// declining, as a missing file would.
 		return &Failure{Cause: cause.NotFound, Detail: "file:// proxy", URL: goenv.Redact(proxy)}
 	}
-	u := strings.TrimSuffix(proxy, "/") + "/sumdb/" + d.cfg.Name + "/supported"
+	u, err := goenv.ProxyURL(proxy, "sumdb/"+d.cfg.Name+"/supported")
+	if err != nil {
+		return &Failure{Cause: cause.BadResponse, Detail: err.Error(), URL: goenv.Redact(proxy)}
+	}
 	res := d.client.Do(d.ctx, probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantSumDB, Role: probe.RoleProxy, MaxBody: maxBody, Memo: true})
 	if res.OK() && res.StatusCode == http.StatusOK {
 		return nil
@@ -276,7 +280,11 @@ type ops struct {
 }
 
 func (o *ops) ReadRemote(path string) ([]byte, error) {
-	u := strings.TrimSuffix(o.db.loc.Base, "/") + path
+	// Joined as cmd/go's web.Join does: before the base's query string.
+	u, err := goenv.ProxyURL(o.db.loc.Base, path)
+	if err != nil {
+		return nil, err
+	}
 	res := o.db.client.Do(o.db.ctx, probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantSumDB, Role: probe.RoleSumDB, MaxBody: maxBody})
 	if res.OK() && res.StatusCode == http.StatusOK {
 		return res.Body, nil
