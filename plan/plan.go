@@ -6,6 +6,8 @@ package plan
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -40,6 +42,12 @@ type Target struct {
 	Direct bool
 	// Skip, when set, says why nothing is fetched.
 	Skip string
+	// Problem, when set, is why the build fails on this requirement
+	// without any download: a local replacement directory with no go.mod.
+	Problem string
+	// Query: go.mod names a query (a branch, v1.2), not a version, which
+	// the go command resolves only when it may update go.mod.
+	Query bool
 	// Toolchain marks the toolchain module.
 	Toolchain bool
 	// Sum and ModSum are the go.sum lines, when present.
@@ -132,24 +140,29 @@ func Build(wss []*workspace.Workspace, o Options) *Plan {
 		if vendor {
 			p.Vendored = append(p.Vendored, ws.Root)
 		}
+		selected := workspaceSelected(ws)
 		for _, m := range ws.Modules {
-			excluded := map[module.Version]bool{}
-			for _, x := range m.Excludes {
-				excluded[x.Version] = true
-			}
 			sumFile := ws.Sums
 			for _, r := range m.Requires {
 				t := &Target{Module: r.Version, Need: NeedZip, Indirect: r.Indirect, Pos: r.Pos}
-				if excluded[r.Version] {
+				if v, ok := selected[r.Path]; ok && semver.Compare(r.Version.Version, v) < 0 {
+					// Another used module requires a higher version: the
+					// build uses that one, and reads only this one's go.mod
+					// for the module graph.
+					t.Need = NeedMod
+				}
+				if ws.Excluded(m, r.Version) {
 					t.Skip = "excluded"
-				} else if rep, ok := findReplace(ws, m, r.Version); ok {
+				} else if rep, ok := ws.Replacement(m, r.Version); ok {
 					if rep.Local() {
 						t.Skip = "local replace"
+						t.Problem = missingDir(rep)
 					} else {
 						old := r.Version
 						t.Required, t.Module = &old, rep.New
 					}
 				}
+				t.Query = module.CanonicalVersion(t.Module.Version) != t.Module.Version
 				t.SumFile = sumPath(m.Dir)
 				attachSums(t, sumFile)
 				add(t)
@@ -165,17 +178,30 @@ func Build(wss []*workspace.Workspace, o Options) *Plan {
 				add(tc)
 			}
 		}
-		// Modules needed only for their go.mod, from go.sum.
-		for i := range ws.Sums.Lines {
-			l := ws.Sums.Lines[i]
+		// Modules needed only for their go.mod, from go.sum, with the
+		// workspace's excludes and replaces applied: a line left over for
+		// an excluded or locally replaced version names nothing the build
+		// fetches.
+		for j := range ws.Sums.Lines {
+			l := ws.Sums.Lines[j]
 			if !l.GoModOnly() {
 				continue
 			}
 			v := module.Version{Path: l.Path, Version: strings.TrimSuffix(l.Version.Version, "/go.mod")}
-			if _, ok := seen[key{v, i}]; ok {
+			t := &Target{Module: v, Need: NeedMod, Indirect: true, Pos: l.Pos, ModSum: &l, SumFile: l.Pos.File}
+			if m := ws.Modules[0]; ws.Excluded(m, v) {
+				continue
+			} else if rep, ok := ws.Replacement(m, v); ok {
+				if rep.Local() {
+					continue
+				}
+				old := v
+				t.Required, t.Module, t.ModSum = &old, rep.New, nil
+				attachSums(t, ws.Sums)
+			}
+			if _, ok := seen[key{t.Module, wsIndex}]; ok {
 				continue
 			}
-			t := &Target{Module: v, Need: NeedMod, Indirect: true, Pos: l.Pos, ModSum: &l, SumFile: l.Pos.File}
 			add(t)
 		}
 	}
@@ -196,6 +222,43 @@ func Build(wss []*workspace.Workspace, o Options) *Plan {
 	return p
 }
 
+// missingDir says, in the go command's words, why a directory
+// replacement cannot be used: "" when its go.mod is there.
+func missingDir(r workspace.Replace) string {
+	_, err := os.Stat(filepath.Join(r.Dir, "go.mod"))
+	switch {
+	case err == nil:
+		return ""
+	case !exists(r.Dir):
+		return fmt.Sprintf("replacement directory %s does not exist (%s)", r.New.Path, r.Dir)
+	}
+	return fmt.Sprintf("replacement directory %s has no go.mod: %v", r.New.Path, err)
+}
+
+func exists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+// workspaceSelected is, in workspace mode, the highest version of each
+// module path that the used modules require (excluded versions aside):
+// the version minimal version selection picks among the main modules'
+// requirements. nil in module mode, where go.mod lists each path once.
+func workspaceSelected(ws *workspace.Workspace) map[string]string {
+	if ws.Work == "" {
+		return nil
+	}
+	sel := map[string]string{}
+	for _, m := range ws.Modules {
+		for _, r := range m.Requires {
+			if !semver.IsValid(r.Version.Version) || ws.Excluded(m, r.Version) {
+				continue
+			}
+			if v, ok := sel[r.Path]; !ok || semver.Compare(r.Version.Version, v) > 0 {
+				sel[r.Path] = r.Version.Version
+			}
+		}
+	}
+	return sel
+}
+
 func sumPath(dir string) string {
 	if dir == "" || dir == "." {
 		return "go.sum"
@@ -210,29 +273,6 @@ func attachSums(t *Target, s *workspace.Sums) {
 	if l, ok := s.Mod(t.Module); ok {
 		t.ModSum = &l
 	}
-}
-
-// findReplace applies go.work replaces, then the module's own, exact
-// version before wildcard, as the go command does.
-func findReplace(ws *workspace.Workspace, m *workspace.Module, v module.Version) (workspace.Replace, bool) {
-	for _, list := range [][]workspace.Replace{ws.Replaces, m.Replaces} {
-		var wild *workspace.Replace
-		for i, r := range list {
-			if r.Old.Path != v.Path {
-				continue
-			}
-			if r.Old.Version == v.Version {
-				return r, true
-			}
-			if r.Old.Version == "" {
-				wild = &list[i]
-			}
-		}
-		if wild != nil {
-			return *wild, true
-		}
-	}
-	return workspace.Replace{}, false
 }
 
 // toolchainTarget returns the toolchain module the go command would

@@ -38,6 +38,10 @@ type Require struct {
 type Replace struct {
 	Old, New module.Version
 	Pos      Pos
+	// Dir is a local replacement's directory, resolved against the file
+	// the replace is in (a go.mod's or go.work's directory), as the go
+	// command resolves it.
+	Dir string
 }
 
 // Local reports whether the replacement is a directory.
@@ -73,30 +77,46 @@ type Workspace struct {
 	Modules   []*Module
 	// Replaces holds go.work replaces (which win over modules' own).
 	Replaces []Replace
-	Sums     *Sums
+	// modReplaces holds, in workspace mode, the replaces of every used
+	// module that go.work does not override: one table for the whole
+	// workspace, as cmd/go's modload builds it.
+	modReplaces []Replace
+	Sums        *Sums
 	// Vendored: vendor/modules.txt is present and consistent (go >= 1.14).
 	Vendored bool
 }
 
-// Load reads the go.mod or go.work that arg names (a file or a directory).
-// Errors name the file, and the line wherever one applies.
-func Load(arg string) (*Workspace, error) {
+// Options says how a directory argument is resolved.
+type Options struct {
+	// GOWORK is the go command's GOWORK setting: "" or "auto" to look for
+	// a go.work in the directory and its parents, "off" for module mode,
+	// else the absolute path of the go.work to use.
+	GOWORK string
+}
+
+// Load reads the go.mod or go.work that arg names (a file or a directory),
+// with GOWORK unset.
+func Load(arg string) (*Workspace, error) { return LoadWith(arg, Options{}) }
+
+// LoadWith reads the go.mod or go.work that arg names. A file is read as
+// named; a directory is where the go command would run, so its go.work or
+// go.mod is found as the go command finds it (Find). Errors name the
+// file, and the line wherever one applies.
+func LoadWith(arg string, o Options) (*Workspace, error) {
 	fi, err := os.Stat(arg)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", arg, unwrapPathErr(err))
 	}
 	file := arg
 	if fi.IsDir() {
-		switch {
-		case exists(filepath.Join(arg, "go.work")):
-			file = filepath.Join(arg, "go.work")
-		case exists(filepath.Join(arg, "go.mod")):
-			file = filepath.Join(arg, "go.mod")
-		default:
-			return nil, fmt.Errorf("%s: no go.mod or go.work found", arg)
+		if file, err = Find(arg, o.GOWORK); err != nil {
+			return nil, err
 		}
 	}
 	if filepath.Base(file) == "go.work" || strings.HasSuffix(file, ".work") {
+		// A directory in a module the workspace does not use still gets
+		// the workspace's modules: `go list -m all` and `go mod download`
+		// there work on them (only building its packages fails).
 		return loadWork(file)
 	}
 	m, err := loadMod(file)
@@ -111,7 +131,73 @@ func Load(arg string) (*Workspace, error) {
 	return ws, nil
 }
 
-func exists(p string) bool { _, err := os.Stat(p); return err == nil }
+// LoadAll loads every argument, once each: two arguments that resolve to
+// the same go.mod or go.work (". ." or a directory and its subdirectory)
+// are one input, so that nothing is counted twice.
+func LoadAll(args []string, o Options) ([]*Workspace, error) {
+	var wss []*Workspace
+	seen := map[string]bool{}
+	for _, a := range args {
+		ws, err := LoadWith(a, o)
+		if err != nil {
+			return nil, err
+		}
+		key := ws.Root
+		if abs, err := filepath.Abs(key); err == nil {
+			key = abs
+		}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		wss = append(wss, ws)
+	}
+	return wss, nil
+}
+
+// Find returns the go.work or go.mod the go command uses when run in dir:
+// with GOWORK unset (or "auto"), the nearest go.work in dir or a parent,
+// else the nearest go.mod; with GOWORK=off the nearest go.mod; with GOWORK
+// set to a path, that file. (cmd/go also stops the go.work search at
+// GOROOT, which only matters for building Go itself.)
+func Find(dir, gowork string) (string, error) {
+	switch gowork {
+	case "off":
+	case "", "auto":
+		if f := walkUp(dir, "go.work"); f != "" {
+			return f, nil
+		}
+	default:
+		if !filepath.IsAbs(gowork) {
+			return "", errors.New("invalid GOWORK: not an absolute path")
+		}
+		return gowork, nil
+	}
+	if f := walkUp(dir, "go.mod"); f != "" {
+		return f, nil
+	}
+	return "", fmt.Errorf("%s: no go.mod or go.work found in the directory or any parent directory", dir)
+}
+
+// walkUp returns the first dir/name, dir's parent/name, ... that is a
+// file, or "".
+func walkUp(dir, name string) string {
+	dir = filepath.Clean(dir)
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	for {
+		f := filepath.Join(dir, name)
+		if fi, err := os.Stat(f); err == nil && !fi.IsDir() {
+			return f
+		}
+		d := filepath.Dir(dir)
+		if d == dir {
+			return ""
+		}
+		dir = d
+	}
+}
 
 func unwrapPathErr(err error) error {
 	var pe *fs.PathError
@@ -154,7 +240,7 @@ func loadMod(file string) (*Module, error) {
 		m.Requires = append(m.Requires, Require{Version: r.Mod, Indirect: r.Indirect, Pos: argPos(file, r.Syntax, data)})
 	}
 	for _, r := range f.Replace {
-		m.Replaces = append(m.Replaces, Replace{Old: r.Old, New: r.New, Pos: argPos(file, r.Syntax, data)})
+		m.Replaces = append(m.Replaces, Replace{Old: r.Old, New: r.New, Pos: argPos(file, r.Syntax, data), Dir: localDir(m.Dir, r.New)})
 	}
 	for _, x := range f.Exclude {
 		m.Excludes = append(m.Excludes, Require{Version: x.Mod, Pos: argPos(file, x.Syntax, data)})
@@ -236,7 +322,10 @@ func loadWork(file string) (*Workspace, error) {
 		reqs = append(reqs, m.Requires...)
 	}
 	for _, r := range wf.Replace {
-		ws.Replaces = append(ws.Replaces, Replace{Old: r.Old, New: r.New, Pos: pos(file, r.Syntax)})
+		ws.Replaces = append(ws.Replaces, Replace{Old: r.Old, New: r.New, Pos: pos(file, r.Syntax), Dir: localDir(dir, r.New)})
+	}
+	if ws.modReplaces, err = workspaceReplaces(ws); err != nil {
+		return nil, err
 	}
 	// A workspace's sums: each module's go.sum, then go.work.sum.
 	ws.Sums = &Sums{}
@@ -255,6 +344,121 @@ func loadWork(file string) (*Workspace, error) {
 	// Workspace vendoring (go 1.22+) keeps vendor/ beside go.work.
 	ws.Vendored = semver.Compare("v"+ws.Go, "v1.22") >= 0 && vendorConsistent(dir, ws.Go, reqs)
 	return ws, nil
+}
+
+// localDir is a directory replacement's directory, relative paths taken
+// from dir; "" for a module replacement.
+func localDir(dir string, n module.Version) string {
+	if n.Version != "" {
+		return ""
+	}
+	if filepath.IsAbs(n.Path) {
+		return filepath.Clean(n.Path)
+	}
+	return filepath.Join(dir, filepath.FromSlash(n.Path))
+}
+
+// workspaceReplaces merges the used modules' replaces as cmd/go's
+// modload does in workspace mode: a path go.work replaces (at any
+// version) ignores every module's replace of it; otherwise each module's
+// replaces apply to the whole workspace, and two modules replacing the
+// same module version differently is an error.
+func workspaceReplaces(ws *Workspace) ([]Replace, error) {
+	byWork := map[string]bool{}
+	for _, r := range ws.Replaces {
+		byWork[r.Old.Path] = true
+	}
+	var out []Replace
+	at := map[module.Version]int{}
+	for _, m := range ws.Modules {
+		own := map[module.Version]bool{}
+		for _, r := range m.Replaces {
+			if byWork[r.Old.Path] {
+				continue
+			}
+			if i, ok := at[r.Old]; ok && !own[r.Old] {
+				prev := out[i]
+				if prev.New.Version != r.New.Version || replacedBy(prev) != replacedBy(r) {
+					return nil, fmt.Errorf("%s:%d: conflicting replacements for %s:\n\t%s (%s)\n\t%s (%s)\nuse \"go work edit -replace %s=[override]\" to resolve",
+						r.Pos.File, r.Pos.Line, versionString(r.Old), versionString(module.Version{Path: replacedBy(prev), Version: prev.New.Version}), posLine(prev.Pos),
+						versionString(module.Version{Path: replacedBy(r), Version: r.New.Version}), posLine(r.Pos), versionString(r.Old))
+				}
+			}
+			own[r.Old] = true
+			if i, ok := at[r.Old]; ok {
+				out[i] = r // the last replace of one go.mod wins
+				continue
+			}
+			at[r.Old] = len(out)
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// replacedBy is what a replacement names: the module path, or for a
+// directory its resolved location (the same string in two go.mod files
+// may name two directories).
+func replacedBy(r Replace) string {
+	if r.Local() {
+		return r.Dir
+	}
+	return r.New.Path
+}
+
+func versionString(v module.Version) string {
+	if v.Version == "" {
+		return v.Path
+	}
+	return v.Path + "@" + v.Version
+}
+
+func posLine(p Pos) string { return fmt.Sprintf("%s:%d", p.File, p.Line) }
+
+// Replacement returns the replace that applies to v in module m of the
+// workspace, as the go command chooses it: go.work's replaces first; then,
+// in workspace mode, the merged replaces of every used module, in module
+// mode m's own; within a list an exact version before a wildcard.
+func (ws *Workspace) Replacement(m *Module, v module.Version) (Replace, bool) {
+	mod := m.Replaces
+	if ws.Work != "" {
+		mod = ws.modReplaces
+	}
+	for _, list := range [][]Replace{ws.Replaces, mod} {
+		var wild *Replace
+		for i, r := range list {
+			if r.Old.Path != v.Path {
+				continue
+			}
+			if r.Old.Version == v.Version {
+				return r, true
+			}
+			if r.Old.Version == "" {
+				wild = &list[i]
+			}
+		}
+		if wild != nil {
+			return *wild, true
+		}
+	}
+	return Replace{}, false
+}
+
+// Excluded reports whether v is excluded: in workspace mode by any used
+// module's go.mod, as cmd/go's CheckExclusions does; in module mode by m's.
+func (ws *Workspace) Excluded(m *Module, v module.Version) bool {
+	mods := []*Module{m}
+	if ws.Work != "" {
+		mods = ws.Modules
+	}
+	for _, mm := range mods {
+		for _, x := range mm.Excludes {
+			if x.Version == v {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func pos(file string, l *modfile.Line) Pos {

@@ -227,3 +227,36 @@ func TestFirstSumLineDecides(t *testing.T) {
 		t.Errorf("line %+v, want the first", l)
 	}
 }
+
+// TestFind: a directory resolves to the go.work or go.mod the go command
+// would use when run there.
+func TestFind(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, map[string]string{
+		"go.mod":        "module example.test/root\n",
+		"a/b/x.txt":     "x",
+		"w/go.work":     "go 1.22\n\nuse ./m\n",
+		"w/m/go.mod":    "module example.test/m\n",
+		"w/m/pkg/x.txt": "x",
+	})
+	tests := []struct{ from, gowork, want string }{
+		{"a/b", "", "go.mod"},
+		{"w/m/pkg", "", "w/go.work"},
+		{"w/m/pkg", "auto", "w/go.work"},
+		{"w/m/pkg", "off", "w/m/go.mod"},
+		{"a", filepath.Join(dir, "w", "go.work"), "w/go.work"},
+	}
+	for _, tt := range tests {
+		got, err := Find(filepath.Join(dir, tt.from), tt.gowork)
+		if want := filepath.Join(dir, tt.want); err != nil || got != want {
+			t.Errorf("Find(%s, GOWORK=%q) = %q, %v; want %q", tt.from, tt.gowork, got, err, want)
+		}
+	}
+	if _, err := Find(dir, "relative/go.work"); err == nil || !strings.Contains(err.Error(), "not an absolute path") {
+		t.Errorf("relative GOWORK: %v", err)
+	}
+	wss, err := LoadAll([]string{dir, filepath.Join(dir, "a", "b"), filepath.Join(dir, "go.mod"), filepath.Join(dir, "w", "m")}, Options{})
+	if err != nil || len(wss) != 2 {
+		t.Fatalf("LoadAll = %d workspaces, %v; want the module and the workspace once each", len(wss), err)
+	}
+}
