@@ -65,13 +65,17 @@ exclude example.test/good v0.9.0
 	})
 
 	t.Run("go.work with two modules", func(t *testing.T) {
+		// The go command refuses -mod=mod in workspace mode: go.sum files
+		// instead.
 		dir := writeModule(t, map[string]string{
 			"go.work":  "go 1.22\n\nuse (\n\t./a\n\t./b\n)\n",
 			"a/go.mod": "module example.test/a\n\ngo 1.22\n\nrequire example.test/good v1.0.0\n",
+			"a/go.sum": sumLines(proxy, "example.test/good@v1.0.0"),
 			"b/go.mod": "module example.test/b\n\ngo 1.22\n\nrequire (\n\texample.test/good v1.0.0\n\texample.test/Upper v1.0.0\n)\n",
+			"b/go.sum": sumLines(proxy, "example.test/good@v1.0.0", "example.test/Upper@v1.0.0"),
 		})
 		before := proxy.Count("example.test/good/@v/v1.0.0.mod")
-		tr := runTool(t, env, "--depth", "mod", dir)
+		tr := runTool(t, map[string]string{"GOPROXY": proxy.URL(), "GOFLAGS": ""}, "--depth", "mod", dir)
 		if tr.code != 0 || len(tr.rep.Inputs) != 2 || len(tr.rep.Modules) != 2 {
 			t.Fatalf("exit %d, inputs %d, modules %d\n%s", tr.code, len(tr.rep.Inputs), len(tr.rep.Modules), tr.stdout)
 		}
@@ -223,6 +227,17 @@ func TestBadInput(t *testing.T) {
 }
 
 func lines(s ...string) []string { return s }
+
+// sumLines is go.sum's two lines for each "path@version" p serves.
+func sumLines(p *goproxytest.Server, ids ...string) string {
+	var b strings.Builder
+	for _, id := range ids {
+		path, v, _ := strings.Cut(id, "@")
+		z, m := p.GoSum(path, v)
+		b.WriteString(z + "\n" + m + "\n")
+	}
+	return b.String()
+}
 
 // TestSeveralPaths: each PATH is judged by its own go.sum, whatever the
 // order of the arguments, and a version both need is requested once.

@@ -34,7 +34,10 @@ var Vars = []string{
 type Env struct {
 	GOPROXY, GONOPROXY, GOPRIVATE, GONOSUMDB, GOSUMDB string
 	GOFLAGS, GOINSECURE, GOTOOLCHAIN, GOAUTH          string
-	GOOS, GOARCH                                      string
+	// GOWORK decides workspace mode: "" or "auto" to search for go.work,
+	// "off", or a go.work path.
+	GOWORK       string
+	GOOS, GOARCH string
 	// GOVERSION is the local go's version ("go1.22.4"), or "" when unknown.
 	GOVERSION string
 
@@ -93,6 +96,7 @@ func Load(getenv func(string) string, goroot string) (*Env, error) {
 	e.GOINSECURE = get("GOINSECURE", "")
 	e.GOTOOLCHAIN = get("GOTOOLCHAIN", "auto")
 	e.GOAUTH = get("GOAUTH", "netrc")
+	e.GOWORK = get("GOWORK", "")
 	e.GOOS = get("GOOS", runtime.GOOS)
 	e.GOARCH = get("GOARCH", runtime.GOARCH)
 	return e, nil

@@ -164,13 +164,12 @@ func Check(ctx context.Context, o Options) (*report.Report, error) {
 	if len(paths) == 0 {
 		paths = []string{"."}
 	}
-	var wss []*workspace.Workspace
-	for _, p := range paths {
-		ws, err := workspace.Load(p)
-		if err != nil {
-			return fail(err)
-		}
-		wss = append(wss, ws)
+	wss, err := workspace.LoadAll(paths, workspace.Options{GOWORK: env.GOWORK})
+	if err != nil {
+		return fail(err)
+	}
+	if err := plan.Validate(wss, env); err != nil {
+		return fail(err)
 	}
 	pl := plan.Build(wss, plan.Options{Env: env, Ignore: o.Ignore, ForceRemote: o.DepthSet})
 
