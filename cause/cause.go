@@ -43,6 +43,10 @@ const (
 	// renamed): the module is fetchable but go.sum has no line for it, and
 	// nothing will add one (readonly mode, or no checksum database).
 	MissingSum Code = "missing_sum"
+	// GoModUpdate is added too: go.mod names a query (a branch, v1.2)
+	// where a version belongs, and `go build` (-mod=readonly) stops with
+	// "updates to go.mod needed" before fetching anything.
+	GoModUpdate Code = "gomod_update"
 )
 
 // All returns every code in the contract's order, additions last.
@@ -55,7 +59,7 @@ func All() []Code {
 		ProxyUnreachable, ProxyAuthRequired,
 		HTTPUnauthorized, HTTPForbidden, BlockPage, RateLimited, ServerError, BadResponse,
 		ChecksumMismatch, Timeout, VCSFailure, MirrorLag,
-		MissingSum,
+		MissingSum, GoModUpdate,
 	}
 }
 

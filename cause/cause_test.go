@@ -11,7 +11,7 @@ func TestAll(t *testing.T) {
 	t.Parallel()
 	all := cause.All()
 	// the contract's 29 codes in its order, then the additions.
-	if len(all) != 30 || all[0] != cause.OK || all[28] != cause.MirrorLag || all[29] != cause.MissingSum {
+	if len(all) != 31 || all[0] != cause.OK || all[28] != cause.MirrorLag || all[29] != cause.MissingSum || all[30] != cause.GoModUpdate {
 		t.Fatalf("All() = %v", all)
 	}
 	seen := make(map[cause.Code]bool)
@@ -43,6 +43,7 @@ func TestInterference(t *testing.T) {
 		cause.OK: true, cause.NotFound: true, cause.HTTPUnauthorized: true, cause.HTTPForbidden: true,
 		cause.RateLimited: true, cause.ServerError: true, cause.BadResponse: true,
 		cause.ChecksumMismatch: true, cause.VCSFailure: true, cause.MirrorLag: true, cause.MissingSum: true,
+		cause.GoModUpdate: true,
 	}
 	for _, c := range cause.All() {
 		if got := cause.Interference(c); got == server[c] {

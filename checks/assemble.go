@@ -50,6 +50,7 @@ func (res *Result) Report(toolVersion string, started time.Time, wss []*workspac
 	}
 	rep.Checksums = res.Checksums
 	rep.Findings = append(rep.Findings, res.findings(rep, eps)...)
+	rep.Findings = append(rep.Findings, res.inputFindings()...)
 	rep.Findings = append(rep.Findings, res.sumFindings()...)
 	res.rankReport(rep) // adds its findings and sorts all, most severe first
 	rep.DurationMS = time.Since(started).Milliseconds()
@@ -208,10 +209,25 @@ func commonest(m map[cause.Code]int) cause.Code {
 	return keys[0]
 }
 
+// summarize counts module versions, each once: a version several inputs
+// need (two PATHs, two modules of a go.work) has a row per input, judged
+// by that input's go.sum, and counts with its worst status.
 func summarize(mods []report.Module) report.Summary {
-	s := report.Summary{Modules: len(mods)}
+	worst := map[string]string{}
+	var order []string
 	for _, m := range mods {
-		switch m.Status {
+		id := m.Path + "@" + m.Version
+		prev, ok := worst[id]
+		if !ok {
+			order = append(order, id)
+		}
+		if !ok || statusRank(m.Status) > statusRank(prev) {
+			worst[id] = m.Status
+		}
+	}
+	s := report.Summary{Modules: len(order)}
+	for _, id := range order {
+		switch worst[id] {
 		case report.StatusOK:
 			s.OK++
 		case report.StatusNotFound:
@@ -229,4 +245,25 @@ func summarize(mods []report.Module) report.Summary {
 		}
 	}
 	return s
+}
+
+// statusRank orders statuses from the least to the most serious, for
+// summarize: a version skipped by one input and fetched by another is
+// fetched, and one failure anywhere fails it.
+func statusRank(s string) int {
+	switch s {
+	case report.StatusSkipped:
+		return 0
+	case report.StatusOK:
+		return 1
+	case report.StatusMissingSum:
+		return 2
+	case report.StatusTimeout:
+		return 3
+	case report.StatusUnreachable:
+		return 4
+	case report.StatusNotFound:
+		return 5
+	}
+	return 6 // checksum_mismatch
 }

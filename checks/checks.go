@@ -138,6 +138,10 @@ func (r *runner) resolveAll(ctx context.Context) {
 	go func() {
 		defer close(work)
 		for i, t := range r.plan.Targets {
+			if t.Problem != "" {
+				r.finish(i, outcome{status: report.StatusNotFound, cause: cause.NotFound, detail: t.Problem})
+				continue
+			}
 			if t.Skip != "" {
 				r.finish(i, outcome{status: report.StatusSkipped, cause: cause.OK, detail: t.Skip})
 				continue

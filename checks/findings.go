@@ -61,10 +61,13 @@ func (fc *findingContext) moduleFindings() []report.Finding {
 	groups := map[groupKey][]string{}
 	culprits := map[groupKey][]string{}
 	var order []groupKey
-	for _, m := range fc.rep.Modules {
+	for i, m := range fc.rep.Modules {
 		switch m.Status {
 		case report.StatusOK, report.StatusSkipped, report.StatusChecksumMismatch, report.StatusMissingSum:
 			continue // checksum verdicts have their own findings (sumFindings)
+		}
+		if fc.res.Plan.Targets[i].Problem != "" {
+			continue // an input problem, not a route's (inputFindings)
 		}
 		k := groupKey{status: m.Status, cause: m.Cause, via: m.Via}
 		ep := fc.culprit(m)

@@ -220,8 +220,8 @@ func (res *Result) cover(rk []*ranked, hasDirect bool) ([]*ranked, []string, boo
 	}
 	var chain []*ranked
 	for _, r := range rk {
-		if r.class == classUnreachable {
-			continue
+		if r.class == classUnreachable || len(r.p.mismatched()) > 0 {
+			continue // a proxy serving altered bytes is never recommended
 		}
 		took := false
 		for k := range left {
@@ -283,6 +283,60 @@ func (res *Result) hasPrivate() bool {
 	return false
 }
 
+// mismatched lists the sampled targets (indexes into the sample) for
+// which the proxy served a .mod that go.sum does not vouch for.
+func (p *proxyRun) mismatched() []int {
+	var out []int
+	for k, pr := range p.mods {
+		if pr.measured && pr.cause == cause.ChecksumMismatch {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// mismatchFindings names each measured proxy (a later GOPROXY entry, a
+// candidate) that serves a .mod differing from go.sum for a version the
+// build fetches elsewhere: nothing fails now, but the day the build falls
+// through to it (or GOPROXY is reordered) the go command stops with a
+// SECURITY ERROR. Versions the build fetches from that proxy are already
+// checksum_mismatch modules with their own finding (sumFindings). The
+// finding is an error when the build fetches anything through the proxy
+// now, a warning otherwise.
+func (res *Result) mismatchFindings(rk []*ranked) []report.Finding {
+	var out []report.Finding
+	for _, k := range rk {
+		var ids []string
+		for _, s := range k.p.mismatched() {
+			i := res.measured.sample[s]
+			if strings.TrimSuffix(res.Outcomes[i].via, "/") == k.row.URL {
+				continue // the build's own verdict (sumFindings)
+			}
+			ids = append(ids, res.Plan.Targets[i].ID())
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		used := false
+		for _, o := range res.Outcomes {
+			used = used || strings.TrimSuffix(o.via, "/") == k.row.URL
+		}
+		f := report.Finding{
+			Severity: report.SeverityWarning, Cause: cause.ChecksumMismatch,
+			Title:     fmt.Sprintf("mirror %s serves a go.mod that does not match go.sum for %s", k.row.URL, plural(len(ids), "module version")),
+			Detail:    "The build fetches these versions from another route now; a build that reaches this mirror for them (the route before it failing or answering 404, or GOPROXY reordered) stops with a SECURITY ERROR. It is left out of the recommended GOPROXY.",
+			Advice:    "Treat this mirror as corrupted or compromised for these versions: report it to its operator and keep it out of GOPROXY until it serves the bytes go.sum records; do not edit go.sum to match it.",
+			Endpoints: []string{k.row.URL}, Modules: ids,
+		}
+		if used {
+			f.Severity = report.SeverityError
+			f.Detail = "The build fetches other module versions through this mirror now. " + f.Detail
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
 // lagFindings reports each proxy that lacks versions other proxies have.
 // A GOPROXY entry lagging is a warning (the build uses it); a candidate
 // is a notice and never fails the gate.
@@ -337,6 +391,7 @@ func (res *Result) rankReport(rep *report.Report) {
 	rep.Recommendation = rec
 	rep.Findings = append(rep.Findings, fs...)
 	rep.Findings = append(rep.Findings, res.lagFindings(rk)...)
+	rep.Findings = append(rep.Findings, res.mismatchFindings(rk)...)
 	sort.SliceStable(rep.Findings, func(i, j int) bool { return sevRank(rep.Findings[i].Severity) > sevRank(rep.Findings[j].Severity) })
 }
 
@@ -358,6 +413,9 @@ func (p *proxyRun) downCause() cause.Code {
 
 // shortfall says briefly why an incomplete proxy is not complete.
 func (k *ranked) shortfall() string {
+	if n := len(k.p.mismatched()); n > 0 {
+		return "serves a .mod that does not match go.sum for " + plural(n, "needed version")
+	}
 	if len(k.f.missing) > 0 {
 		return "missing " + plural(len(k.f.missing), "needed version")
 	}
