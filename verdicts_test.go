@@ -256,6 +256,14 @@ func TestProxyListAsGoCommand(t *testing.T) {
 			if m := tr.module(t, "example.test/good", "v1.0.0"); (m.Status == report.StatusOK) != ok {
 				t.Errorf("status %s (%s: %s), the go command succeeded=%v", m.Status, m.Cause, m.Detail, ok)
 			}
+			for _, e := range tr.rep.Endpoints {
+				if e.Host == "" || e.URL == "https://" {
+					t.Errorf("an endpoint with no host: %+v", e)
+				}
+			}
+			if !ok && !hasFinding(tr.rep, cause.TCPUnreachable, report.SeverityError, "GOPROXY entry https:// names no host") {
+				t.Errorf("findings: %+v", tr.rep.Findings)
+			}
 		})
 	}
 }

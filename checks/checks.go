@@ -109,7 +109,7 @@ type Result struct {
 
 func (r *runner) registerEndpoints() {
 	for _, e := range r.cfg.Proxies {
-		if e.URL != goenv.Direct && e.URL != goenv.Off && !isFileURL(e.URL) {
+		if e.URL != goenv.Direct && e.URL != goenv.Off && !isFileURL(e.URL) && !goenv.NoHost(e.URL) {
 			r.cfg.Client.Endpoints.Register(e.URL, probe.RoleProxy)
 		}
 	}

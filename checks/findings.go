@@ -66,7 +66,7 @@ func (fc *findingContext) moduleFindings() []report.Finding {
 		case report.StatusOK, report.StatusSkipped, report.StatusChecksumMismatch, report.StatusMissingSum:
 			continue // checksum verdicts have their own findings (sumFindings)
 		}
-		if fc.res.Plan.Targets[i].Problem != "" {
+		if fc.res.Plan.Targets[i].Problem != "" || goenv.NoHost(m.Via) {
 			continue // an input problem, not a route's (inputFindings)
 		}
 		k := groupKey{status: m.Status, cause: m.Cause, via: m.Via}

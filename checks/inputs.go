@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/gopreflight/gopreflight/cause"
+	"github.com/gopreflight/gopreflight/goenv"
 	"github.com/gopreflight/gopreflight/report"
 )
 
@@ -14,9 +15,11 @@ import (
 // default) refuses to resolve because that would change go.mod.
 func (res *Result) inputFindings() []report.Finding {
 	var out []report.Finding
-	var missing, queries []int
+	var missing, queries, hostless []int
 	for i, t := range res.Plan.Targets {
 		switch {
+		case goenv.NoHost(res.Outcomes[i].via) && res.Outcomes[i].status != report.StatusOK:
+			hostless = append(hostless, i)
 		case t.Problem != "":
 			missing = append(missing, i)
 		case t.Query && t.Skip == "" && res.Config.Env.ModFlag() != "mod":
@@ -36,6 +39,16 @@ func (res *Result) inputFindings() []report.Finding {
 			Detail:    "The go command reads the replacement's go.mod from disk and fails (\"replacement directory … does not exist\") as soon as the module graph or a package needs it: " + strings.Join(details, "; ") + ". Required at " + strings.Join(where, ", ") + ".",
 			Advice:    "Check out or create the directory (a git submodule not initialised, a path relative to the wrong go.mod), or drop the replace directive.",
 			Endpoints: []string{}, Modules: res.ids(missing),
+		})
+	}
+	if len(hostless) > 0 {
+		via := res.Outcomes[hostless[0]].via
+		out = append(out, report.Finding{
+			Severity: report.SeverityError, Cause: cause.TCPUnreachable,
+			Title:     fmt.Sprintf("%s cannot be fetched: GOPROXY entry %s names no host", plural(len(hostless), "module version"), via),
+			Detail:    "The go command accepts the entry, but every request to it fails (\"http: no Host in request URL\"); it moves on to the next entry only after '|', never after ','.",
+			Advice:    "Fix GOPROXY: give the entry its host, or remove it.",
+			Endpoints: []string{}, Modules: res.ids(hostless),
 		})
 	}
 	if len(queries) > 0 {

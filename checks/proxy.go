@@ -165,6 +165,14 @@ func (r *runner) fromProxy(ctx context.Context, base string, t *plan.Target) out
 	if isFileURL(base) {
 		return r.fromFileProxy(base, t)
 	}
+	if goenv.NoHost(base) {
+		// Nothing is sent and no host is contacted: as for the go
+		// command, the request fails, and only '|' moves on.
+		o.status, o.cause = report.StatusUnreachable, cause.TCPUnreachable
+		o.detail = "GOPROXY entry " + o.via + " names no host: the go command's requests to it fail (\"http: no Host in request URL\")"
+		o.attempts = []report.Attempt{{Source: o.via, Cause: o.cause, Detail: o.detail}}
+		return o
+	}
 	m := t.Module
 	if module.CanonicalVersion(m.Version) != m.Version {
 		// A query written in go.mod: resolve it as the go command would.

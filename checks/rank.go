@@ -90,7 +90,7 @@ func (r *runner) measure(ctx context.Context, out []outcome) *measurement {
 		m.proxies = append(m.proxies, &proxyRun{url: u, role: role, pos: len(m.proxies)})
 	}
 	for _, e := range r.cfg.Proxies {
-		if isHTTPURL(e.URL) {
+		if isHTTPURL(e.URL) && !goenv.NoHost(e.URL) {
 			add(e.URL, probe.RoleProxy)
 		}
 	}

@@ -101,6 +101,14 @@ func FormatProxyList(list []ProxyEntry) string {
 	return b.String()
 }
 
+// NoHost reports whether an http(s) GOPROXY entry names no host
+// ("https://"): the go command accepts it, and every request to it fails
+// before reaching the network ("http: no Host in request URL").
+func NoHost(entry string) bool {
+	u, err := url.Parse(entry)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host == ""
+}
+
 // ProxyURL is the URL of rel ("example.test/x/@v/list",
 // "sumdb/sum.golang.org/supported") below the proxy base URL, built as
 // cmd/go builds it (modfetch's newProxyRepo and getBody, web.Join): rel

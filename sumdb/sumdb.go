@@ -142,6 +142,9 @@ func (d *DB) supported(proxy string) *Failure {
 		// declining, as a missing file would.
 		return &Failure{Cause: cause.NotFound, Detail: "file:// proxy", URL: goenv.Redact(proxy)}
 	}
+	if goenv.NoHost(proxy) {
+		return &Failure{Cause: cause.TCPUnreachable, Detail: "GOPROXY entry names no host (\"http: no Host in request URL\")", URL: goenv.Redact(proxy)}
+	}
 	u, err := goenv.ProxyURL(proxy, "sumdb/"+d.cfg.Name+"/supported")
 	if err != nil {
 		return &Failure{Cause: cause.BadResponse, Detail: err.Error(), URL: goenv.Redact(proxy)}
