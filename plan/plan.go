@@ -210,6 +210,9 @@ func Build(wss []*workspace.Workspace, o Options) *Plan {
 		if !t.remote && !o.ForceRemote && t.Skip == "" {
 			t.Skip = "vendor mode"
 		}
+		if !t.remote {
+			t.Problem = "" // vendor/ holds the replacement's copy
+		}
 		if t.Skip == "" && o.Ignore != "" && module.MatchPrefixPatterns(o.Ignore, t.Module.Path) {
 			t.Skip = "ignored"
 		}

@@ -319,3 +319,25 @@ func TestWorkspaceSelection(t *testing.T) {
 		t.Errorf("x@v1.2.0: %+v, want need zip", x)
 	}
 }
+
+// TestMissingReplacementDir: a directory replacement without its go.mod
+// is a problem for the build, unless it builds from vendor/, which holds
+// the replacement's copy.
+func TestMissingReplacementDir(t *testing.T) {
+	gomod := "module example.test/app\n\ngo 1.21\n\nrequire example.test/gone v1.0.0\n\nreplace example.test/gone => ./gone\n"
+	e := env(t, map[string]string{"GOTOOLCHAIN": "local"}, "")
+	for _, tt := range []struct {
+		name    string
+		files   map[string]string
+		problem bool
+	}{
+		{"missing", map[string]string{"go.mod": gomod}, true},
+		{"present", map[string]string{"go.mod": gomod, "gone/go.mod": "module example.test/gone\n"}, false},
+		{"vendored", map[string]string{"go.mod": gomod, "vendor/modules.txt": "# example.test/gone v1.0.0 => ./gone\n## explicit\n"}, false},
+	} {
+		p := Build([]*workspace.Workspace{load(t, tt.files)}, Options{Env: e})
+		if tg := p.Targets[0]; (tg.Problem != "") != tt.problem || tg.Skip != "local replace" {
+			t.Errorf("%s: problem %q, skip %q", tt.name, tg.Problem, tg.Skip)
+		}
+	}
+}
