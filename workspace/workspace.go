@@ -180,15 +180,18 @@ func Find(dir, gowork string) (string, error) {
 }
 
 // walkUp returns the first dir/name, dir's parent/name, ... that is a
-// file, or "".
+// file, or "". A file in dir itself keeps dir's spelling ("go.mod" for
+// "."), so that reports name it as the user did; a parent's is absolute.
 func walkUp(dir, name string) string {
 	dir = filepath.Clean(dir)
+	if f := filepath.Join(dir, name); isFile(f) {
+		return f
+	}
 	if abs, err := filepath.Abs(dir); err == nil {
 		dir = abs
 	}
 	for {
-		f := filepath.Join(dir, name)
-		if fi, err := os.Stat(f); err == nil && !fi.IsDir() {
+		if f := filepath.Join(dir, name); isFile(f) {
 			return f
 		}
 		d := filepath.Dir(dir)
@@ -517,3 +520,5 @@ func vendorConsistent(dir, goVersion string, reqs []Require) bool {
 	}
 	return true
 }
+
+func isFile(p string) bool { fi, err := os.Stat(p); return err == nil && !fi.IsDir() }

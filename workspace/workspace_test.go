@@ -260,3 +260,21 @@ func TestFind(t *testing.T) {
 		t.Fatalf("LoadAll = %d workspaces, %v; want the module and the workspace once each", len(wss), err)
 	}
 }
+
+// TestFindKeepsSpelling: a go.mod in the directory named keeps the
+// spelling of that name, as before the walk up existed.
+func TestFindKeepsSpelling(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, map[string]string{"go.mod": "module example.test/x\n"})
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(wd)
+	if got, err := Find(".", ""); err != nil || got != "go.mod" {
+		t.Errorf("Find(.) = %q, %v; want go.mod", got, err)
+	}
+}
