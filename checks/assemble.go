@@ -226,6 +226,12 @@ func summarize(mods []report.Module) report.Summary {
 			s.Timeout++
 		case report.StatusSkipped:
 			s.Skipped++
+			if m.Cause == cause.Timeout {
+				s.NotChecked++
+			}
+		}
+		if m.Status == report.StatusOK && m.Via == ViaCache {
+			s.Cached++
 		}
 	}
 	return s
