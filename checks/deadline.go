@@ -8,6 +8,7 @@ import (
 
 	"github.com/gopreflight/gopreflight/cause"
 	"github.com/gopreflight/gopreflight/goenv"
+	"github.com/gopreflight/gopreflight/probe"
 	"github.com/gopreflight/gopreflight/report"
 )
 
@@ -101,7 +102,7 @@ func (r *runner) connectionFailed(src string) bool {
 		}
 	}
 	for _, ep := range r.cfg.Client.Endpoints.List() {
-		mine := ep.Origin == origin || src == goenv.Direct && ep.Role == report.RoleVCS
+		mine := ep.Origin == origin || src == goenv.Direct && ep.Role == probe.RoleVCS
 		for _, from := range ep.RedirectedFrom {
 			mine = mine || from == origin
 		}
