@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +12,7 @@ import (
 	"github.com/gopreflight/gopreflight/cause"
 	"github.com/gopreflight/gopreflight/internal/faultserver"
 	"github.com/gopreflight/gopreflight/internal/goproxytest"
+	"github.com/gopreflight/gopreflight/internal/sumdbtest"
 	"github.com/gopreflight/gopreflight/report"
 )
 
@@ -231,4 +234,142 @@ func writeFile(t *testing.T, path, data string) {
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return lines[len(lines)-1]
+}
+
+// TestOffline: --offline sends no request at all (the proxy and the
+// checksum database count zero), passes with a warm cache or a file://
+// mirror as the go command with GOPROXY=off (or file://) does, and names
+// what is missing with the command that fills it; run, that command makes
+// the next offline check pass.
+func TestOffline(t *testing.T) {
+	w := newCachedWorld(t)
+	db := sumdbtest.New(t, "sum.example.test")
+	env := func(goproxy, modcache string) map[string]string {
+		return map[string]string{"GOPROXY": goproxy, "GOMODCACHE": modcache, "GOFLAGS": "", "GOSUMDB": db.GOSUMDB()}
+	}
+	requests := func() int { return len(w.proxy.Requests()) + len(db.Requests()) }
+	offline := func(t *testing.T, goproxy, modcache string) toolRun {
+		t.Helper()
+		before := requests()
+		tr := runTool(t, env(goproxy, modcache), "--offline", w.app)
+		if n := requests() - before; n != 0 {
+			t.Errorf("--offline sent %d requests", n)
+		}
+		return tr
+	}
+	// The judge: the go command with no network at all.
+	judgeOffline := func(t *testing.T, goproxy, modcache string) error {
+		cmd := exec.Command("go", "list", "-deps", ".")
+		cmd.Dir = w.app
+		cmd.Env = goproxytest.GoEnv(t, "GOPROXY="+goproxy, "GOMODCACHE="+modcache, "GOFLAGS=-mod=mod -modcacherw", "GOSUMDB=off")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("%v: %s", err, out)
+		}
+		return nil
+	}
+
+	t.Run("warm cache", func(t *testing.T) {
+		if err := judgeOffline(t, "off", w.modcache); err != nil {
+			t.Fatalf("judge: %v", err)
+		}
+		tr := offline(t, w.proxy.URL(), w.modcache)
+		if tr.code != 0 || tr.rep.Summary.Cached != 2 {
+			t.Errorf("exit %d, %d cached; want 0, 2\n%s", tr.code, tr.rep.Summary.Cached, tr.stdout)
+		}
+		if len(tr.rep.Endpoints) != 0 {
+			t.Errorf("endpoints reported offline: %+v", tr.rep.Endpoints)
+		}
+	})
+
+	t.Run("cold cache: what is missing, and the command that fills it", func(t *testing.T) {
+		cold := filepath.Join(t.TempDir(), "cold")
+		if err := judgeOffline(t, "off", cold); err == nil {
+			t.Fatal("judge: the go command built offline from an empty cache")
+		}
+		tr := offline(t, w.proxy.URL(), cold)
+		f := findingTitled(tr.rep, "not in the module cache: the build cannot work offline")
+		if tr.code != 1 || f == nil || f.Severity != report.SeverityError {
+			t.Fatalf("exit %d, findings %+v", tr.code, tr.rep.Findings)
+		}
+		want := "go mod download example.test/dep@v1.0.0 example.test/leaf@v1.0.0"
+		if f.Fix != want || !strings.Contains(f.Advice, "file://") {
+			t.Errorf("fix %q, want %q; advice %q should name a file:// mirror", f.Fix, want, f.Advice)
+		}
+		// Where the network works, the fix fills the cache.
+		filled := &cachedWorld{app: w.app, modcache: cold}
+		if out, err := filled.goCmd(t, w.proxy.URL(), strings.Fields(f.Fix)[1:]...); err != nil {
+			t.Fatalf("%s: %v\n%s", f.Fix, err, out)
+		}
+		if tr := offline(t, w.proxy.URL(), cold); tr.code != 0 {
+			t.Errorf("after %s: exit %d\n%s", f.Fix, tr.code, tr.stdout)
+		}
+		if err := judgeOffline(t, "off", cold); err != nil {
+			t.Errorf("judge after %s: %v", f.Fix, err)
+		}
+	})
+
+	t.Run("file:// mirror built from a module cache", func(t *testing.T) {
+		mirror := "file://" + filepath.ToSlash(filepath.Join(w.modcache, "cache", "download"))
+		empty := filepath.Join(t.TempDir(), "empty")
+		if err := judgeOffline(t, mirror, filepath.Join(t.TempDir(), "judge")); err != nil {
+			t.Fatalf("judge: %v", err)
+		}
+		tr := offline(t, w.proxy.URL()+","+mirror, empty)
+		if tr.code != 0 {
+			t.Fatalf("exit %d\n%s", tr.code, tr.stdout)
+		}
+		if m := tr.module(t, "example.test/leaf", "v1.0.0"); m.Via != mirror {
+			t.Errorf("leaf via %q, want the file:// mirror", m.Via)
+		}
+	})
+
+	t.Run("vendor mode needs nothing", func(t *testing.T) {
+		dir := writeModule(t, map[string]string{
+			"go.mod":             "module example.test/v\n\ngo 1.21\n\nrequire example.test/dep v1.0.0\n",
+			"go.sum":             w.gosum,
+			"vendor/modules.txt": "# example.test/dep v1.0.0\n## explicit\nexample.test/dep\n",
+		})
+		before := requests()
+		tr := runTool(t, env(w.proxy.URL(), filepath.Join(t.TempDir(), "none")), "--offline", "--depth", "zip", dir)
+		if tr.code != 0 || requests() != before {
+			t.Errorf("exit %d, %d requests\n%s", tr.code, requests()-before, tr.stdout)
+		}
+	})
+}
+
+// TestGoModOnlyVersions: a version needed only for its go.mod is asked for
+// its .mod alone, as the go command asks: a file:// mirror built from a
+// module cache, and a proxy, that hold no .info for it serve the build.
+func TestGoModOnlyVersions(t *testing.T) {
+	w := newCachedWorld(t)
+	if _, err := os.Stat(filepath.Join(w.modcache, "cache", "download", "example.test", "leaf", "@v", "v1.0.0.info")); err == nil {
+		t.Fatal("precondition: the go command cached leaf's .info; this test needs a cache without it")
+	}
+	mirror := "file://" + filepath.ToSlash(filepath.Join(w.modcache, "cache", "download"))
+	// A proxy that has no .info for leaf either (a caching proxy built
+	// on such a cache).
+	noInfo := goproxytest.New(t, cacheFixtures...)
+	noInfo.Handle(func(p string) bool { return strings.HasPrefix(p, "/example.test/leaf/@v/") && strings.HasSuffix(p, ".info") }, http.NotFoundHandler())
+	for _, goproxy := range []string{mirror, noInfo.URL()} {
+		t.Run(goproxy[:4], func(t *testing.T) {
+			judgeWorld := &cachedWorld{app: w.app, modcache: filepath.Join(t.TempDir(), "judge")}
+			if out, err := judgeWorld.goCmd(t, goproxy, "list", "-deps", "."); err != nil {
+				t.Fatalf("judge: %v\n%s", err, out)
+			}
+			tr := runTool(t, map[string]string{"GOPROXY": goproxy, "GOMODCACHE": filepath.Join(t.TempDir(), "empty"), "GOFLAGS": ""}, w.app)
+			m := tr.module(t, "example.test/leaf", "v1.0.0")
+			if tr.code != 0 || m.Status != report.StatusOK || m.Need != "mod" {
+				t.Errorf("exit %d, leaf %s (need %s): %s", tr.code, m.Status, m.Need, m.Detail)
+			}
+			for _, a := range m.Attempts {
+				if strings.HasSuffix(a.URL, ".info") {
+					t.Errorf("asked for %s, which the go command never asks for", a.URL)
+				}
+			}
+		})
+	}
+	if n := noInfo.Count("leaf/@v/v1.0.0.info"); n != 0 {
+		t.Errorf("%d .info requests for leaf", n)
+	}
 }

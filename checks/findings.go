@@ -226,7 +226,11 @@ func (fc *findingContext) moduleFinding(k groupKey, mods []string, eps []*report
 	}
 	if k.status == report.StatusTimeout && k.via == "" && ep == nil {
 		// Never asked: no host is to blame.
-		f.Title = fmt.Sprintf("%s not asked before the run's deadline", isAre(n, len(mods)))
+		verb := " were"
+		if len(mods) == 1 {
+			verb = " was"
+		}
+		f.Title = n + verb + " not asked before the run's deadline"
 		f.Detail = "The deadline (--timeout) came before these versions' turn; the routes that were asked are named in the other findings."
 		f.Advice = "Raise --timeout, or fix what made the routes that were asked slow."
 		return f
