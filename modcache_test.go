@@ -120,6 +120,9 @@ func TestModuleCacheServes(t *testing.T) {
 	if tr.rep.Summary.Cached != 2 || !strings.Contains(tr.stdout, "2 module versions served from the module cache") {
 		t.Errorf("summary.cached = %d, want 2; verdict: %s", tr.rep.Summary.Cached, lastLine(tr.stdout))
 	}
+	if md := runTool(t, w.env(down), "--format", "markdown", w.app); !strings.Contains(md.stdout, "2 module versions served from the module cache") {
+		t.Errorf("the job summary does not say what the cache served:\n%s", md.stdout)
+	}
 	f := findingTitled(tr.rep, "served from the module cache; a cold cache would fail")
 	host := strings.TrimPrefix(down, "http://")
 	if f == nil || f.Severity != report.SeverityWarning || f.Cause != cause.TCPRefused || !strings.Contains(f.Title, host) || len(f.Modules) != 2 {

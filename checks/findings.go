@@ -135,9 +135,13 @@ func (fc *findingContext) coldFindings() []report.Finding {
 		out = append(out, f)
 	}
 	if len(off) > 0 {
+		them := "them"
+		if len(off) == 1 {
+			them = "it"
+		}
 		out = append(out, report.Finding{
 			Severity: report.SeverityNotice, Cause: cause.NotFound,
-			Title:     fmt.Sprintf("%s served from the module cache; with GOPROXY=off a cold cache could not fetch them", plural(len(off), "module version")),
+			Title:     fmt.Sprintf("%s served from the module cache; with GOPROXY=off a cold cache could not fetch %s", plural(len(off), "module version"), them),
 			Detail:    "GOPROXY=off forbids downloads: this build works only while GOMODCACHE holds these versions.",
 			Advice:    "Keep the module cache (restore it in CI), vendor the dependencies (go mod vendor), or set a GOPROXY for cache misses.",
 			Endpoints: []string{}, Modules: off,
