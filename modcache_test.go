@@ -327,6 +327,45 @@ func TestOffline(t *testing.T) {
 		}
 	})
 
+	t.Run("a go.sum line only the checksum database can add", func(t *testing.T) {
+		// Without dep's zip line, -mod=mod adds it from the checksum
+		// database, unreachable offline, unless GONOSUMDB exempts dep.
+		var kept []string
+		for _, l := range strings.Split(strings.TrimSpace(w.gosum), "\n") {
+			if !strings.HasPrefix(l, "example.test/dep v1.0.0 h1:") {
+				kept = append(kept, l)
+			}
+		}
+		app := writeModule(t, map[string]string{
+			"go.mod":  "module example.test/app\n\ngo 1.21\n\nrequire example.test/dep v1.0.0\n",
+			"main.go": "package main\n\nimport \"example.test/dep\"\n\nfunc main() { println(dep.Name) }\n",
+			"go.sum":  strings.Join(kept, "\n") + "\n",
+		})
+		unreachableDB := db.VerifierKey() + " http://" + faultserver.ClosedPort(t)
+		for _, tc := range []struct {
+			gonosumdb string
+			code      int
+		}{{"", 1}, {"example.test/dep", 0}} {
+			cmd := exec.Command("go", "list", "-deps", ".")
+			cmd.Dir = app
+			cmd.Env = goproxytest.GoEnv(t, "GOPROXY=off", "GOMODCACHE="+w.modcache, "GOFLAGS=-mod=mod -modcacherw", "GOSUMDB="+unreachableDB, "GONOSUMDB="+tc.gonosumdb)
+			out, err := cmd.CombinedOutput()
+			if (err == nil) != (tc.code == 0) {
+				t.Fatalf("judge with GONOSUMDB=%q: %v\n%s", tc.gonosumdb, err, out)
+			}
+			before := requests()
+			e := env(w.proxy.URL(), w.modcache)
+			e["GOFLAGS"], e["GONOSUMDB"] = "-mod=mod", tc.gonosumdb
+			tr := runTool(t, e, "--offline", app)
+			if tr.code != tc.code || requests() != before {
+				t.Errorf("GONOSUMDB=%q: exit %d (want %d), %d requests\n%s", tc.gonosumdb, tr.code, tc.code, requests()-before, tr.stdout)
+			}
+			if m := tr.module(t, "example.test/dep", "v1.0.0"); tc.code == 1 && (m.Status != report.StatusMissingSum || !strings.Contains(m.Detail, "--offline")) {
+				t.Errorf("dep: %s %q, want missing_sum naming --offline", m.Status, m.Detail)
+			}
+		}
+	})
+
 	t.Run("vendor mode needs nothing", func(t *testing.T) {
 		dir := writeModule(t, map[string]string{
 			"go.mod":             "module example.test/v\n\ngo 1.21\n\nrequire example.test/dep v1.0.0\n",
@@ -353,12 +392,19 @@ func TestGoModOnlyVersions(t *testing.T) {
 	// A proxy that has no .info for leaf either (a caching proxy built
 	// on such a cache).
 	noInfo := goproxytest.New(t, cacheFixtures...)
-	noInfo.Handle(func(p string) bool { return strings.HasPrefix(p, "/example.test/leaf/@v/") && strings.HasSuffix(p, ".info") }, http.NotFoundHandler())
+	noInfo.Handle(func(p string) bool {
+		return strings.HasPrefix(p, "/example.test/leaf/@v/") && strings.HasSuffix(p, ".info")
+	}, http.NotFoundHandler())
 	for _, goproxy := range []string{mirror, noInfo.URL()} {
 		t.Run(goproxy[:4], func(t *testing.T) {
+			// go mod graph loads the whole module graph, leaf's go.mod
+			// included (a build loads it lazily, when it needs it).
 			judgeWorld := &cachedWorld{app: w.app, modcache: filepath.Join(t.TempDir(), "judge")}
-			if out, err := judgeWorld.goCmd(t, goproxy, "list", "-deps", "."); err != nil {
+			if out, err := judgeWorld.goCmd(t, goproxy, "mod", "graph"); err != nil || !strings.Contains(out, "example.test/leaf@v1.0.0") {
 				t.Fatalf("judge: %v\n%s", err, out)
+			}
+			if _, err := os.Stat(filepath.Join(judgeWorld.modcache, "cache", "download", "example.test", "leaf", "@v", "v1.0.0.mod")); err != nil {
+				t.Fatalf("judge: the go command did not fetch leaf's go.mod: %v", err)
 			}
 			tr := runTool(t, map[string]string{"GOPROXY": goproxy, "GOMODCACHE": filepath.Join(t.TempDir(), "empty"), "GOFLAGS": ""}, w.app)
 			m := tr.module(t, "example.test/leaf", "v1.0.0")

@@ -43,25 +43,39 @@ func (r *runner) notChecked(out []outcome, elapsed time.Duration) []slowRoute {
 		}
 	}
 	byRoute := map[string]*slowRoute{}
+	failed := map[string]bool{}
 	var order []string
-	for i, o := range out {
+	route := func(i int, o outcome) *slowRoute {
 		if o.status != report.StatusTimeout {
-			continue
+			return nil
 		}
 		src := o.via
 		if src == "" {
 			src = r.firstRoute(i)
 		}
-		if src == "" || served[src] == 0 || r.connectionFailed(src) {
-			continue
+		if src == "" || served[src] == 0 || failed[src] {
+			return nil
 		}
 		s := byRoute[src]
 		if s == nil {
+			if r.connectionFailed(src) {
+				failed[src] = true
+				return nil
+			}
 			s = &slowRoute{source: src, served: served[src], elapsed: elapsed}
 			byRoute[src] = s
 			order = append(order, src)
 		}
-		s.targets = append(s.targets, i)
+		return s
+	}
+	for i, o := range out {
+		if s := route(i, o); s != nil {
+			s.targets = append(s.targets, i)
+		} else if o.cold != nil {
+			// A version the cache served whose route the deadline cut
+			// short: the route is slow, the version is not left unchecked.
+			route(i, *o.cold)
+		}
 	}
 	var slow []slowRoute
 	for _, src := range order {
@@ -118,11 +132,24 @@ func (r *runner) connectionFailed(src string) bool {
 	return false
 }
 
+// slowRoute says whether the deadline found source still answering.
+func (res *Result) slowRoute(source string) bool {
+	for _, s := range res.slow {
+		if s.source == source {
+			return true
+		}
+	}
+	return false
+}
+
 // slowFindings are warnings: each slow route, the versions left unchecked
 // on it, the rate measured and what the build's fetches would take.
 func (res *Result) slowFindings() []report.Finding {
 	var out []report.Finding
 	for _, s := range res.slow {
+		if len(s.targets) == 0 {
+			continue
+		}
 		total := s.served + len(s.targets)
 		est := time.Duration(float64(total) / s.rate() * float64(time.Second)).Round(time.Second)
 		ids := make([]string, len(s.targets))

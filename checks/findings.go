@@ -112,6 +112,12 @@ func (fc *findingContext) coldFindings() []report.Finding {
 		switch o.cold.status {
 		case report.StatusOK, report.StatusMissingSum, report.StatusSkipped:
 			// missing_sum does not depend on the cache: judged already.
+		case report.StatusTimeout:
+			// The deadline came first: a route never asked, or a slow one
+			// still answering, has not shown that it would fail.
+			if o.cold.via != "" && !fc.res.slowRoute(o.cold.via) {
+				mods = append(mods, moduleReport(t, *o.cold))
+			}
 		case report.StatusUnreachable:
 			if o.cold.via == goenv.Off {
 				off = append(off, t.ID())
