@@ -265,7 +265,7 @@ func judge(t *plan.Target, o *outcome, a sumdb.Answer, asked bool, l *sumLookups
 		// under the version it resolves to).
 		return
 	}
-	s.hashed = o.modHash != "" || o.zipHash != ""
+	s.hashed = o.via != ViaCache && (o.modHash != "" || o.zipHash != "")
 
 	var problems []string
 	kind := ""

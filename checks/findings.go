@@ -62,6 +62,7 @@ type groupKey struct {
 func (fc *findingContext) moduleFindings(mods []report.Module) []report.Finding {
 	groups := map[groupKey][]string{}
 	culprits := map[groupKey][]string{}
+	details := map[groupKey]string{} // the first module's detail
 	var order []groupKey
 	for _, m := range mods {
 		switch m.Status {
@@ -78,6 +79,7 @@ func (fc *findingContext) moduleFindings(mods []report.Module) []report.Finding 
 		}
 		if _, ok := groups[k]; !ok {
 			order = append(order, k)
+			details[k] = m.Detail
 		}
 		groups[k] = append(groups[k], m.ID())
 		if ep != nil && !slices.Contains(culprits[k], ep.URL) {
@@ -91,7 +93,7 @@ func (fc *findingContext) moduleFindings(mods []report.Module) []report.Finding 
 			eps = append(eps, fc.reps[u])
 			fc.covered[u] = true
 		}
-		out = append(out, fc.moduleFinding(k, groups[k], eps))
+		out = append(out, fc.moduleFinding(k, groups[k], eps, details[k]))
 	}
 	return out
 }
@@ -201,7 +203,7 @@ func (fc *findingContext) culprit(m report.Module) *report.Endpoint {
 	return fc.reps[origin]
 }
 
-func (fc *findingContext) moduleFinding(k groupKey, mods []string, eps []*report.Endpoint) report.Finding {
+func (fc *findingContext) moduleFinding(k groupKey, mods []string, eps []*report.Endpoint, detail string) report.Finding {
 	f := report.Finding{Severity: report.SeverityError, Cause: k.cause, Modules: mods, Endpoints: []string{}}
 	for _, e := range eps {
 		f.Endpoints = append(f.Endpoints, e.URL)
@@ -247,7 +249,7 @@ func (fc *findingContext) moduleFinding(k groupKey, mods []string, eps []*report
 	}
 	what, advice, fix := fc.explain(k.cause, ep, eps, k.via)
 	f.Title = fmt.Sprintf("%s cannot be fetched: %s", n, what)
-	f.Detail = fc.firstDetail(mods[0])
+	f.Detail = detail
 	if k.status == report.StatusTimeout && k.cause == cause.Timeout {
 		advice = "Raise --timeout or --request-timeout, or check the network path: " + advice
 	}
@@ -500,15 +502,6 @@ func (fc *findingContext) versionsDetail(mods []string) string {
 		return ""
 	}
 	return "Versions that exist there (@v/list): " + strings.Join(parts, "; ") + "."
-}
-
-func (fc *findingContext) firstDetail(id string) string {
-	for _, m := range fc.rep.Modules {
-		if m.ID() == id {
-			return m.Detail
-		}
-	}
-	return ""
 }
 
 func originOf(raw string) string {

@@ -133,10 +133,10 @@ func needed(t *plan.Target, depth string) []string {
 	return exts
 }
 
-// fromProxy asks one proxy for the target: .info and .mod always, and the
-// zip (HEAD, or a one-byte range where HEAD is refused) when the build
-// needs it. The requests run together; the first failure in protocol
-// order decides.
+// fromProxy asks one proxy for the files needed() lists: the .info and
+// the .mod (the .mod alone for a go.mod-only version), and the zip (HEAD,
+// or a one-byte range where HEAD is refused) when the build needs it. The
+// requests run together; the first failure in protocol order decides.
 func (r *runner) fromProxy(ctx context.Context, base string, t *plan.Target) outcome {
 	o := outcome{via: goenv.Redact(base)}
 	if isFileURL(base) {
