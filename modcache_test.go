@@ -422,3 +422,30 @@ func TestGoModOnlyVersions(t *testing.T) {
 		t.Errorf("%d .info requests for leaf", n)
 	}
 }
+
+// TestModuleCacheMirrorTampered: the cache holds the right bytes and the
+// proxy now serves other ones. The go command builds from the cache and
+// fails with a cold one; gopreflight passes and warns that a cold cache
+// would fail at that mirror, the only one of the two sides to blame.
+func TestModuleCacheMirrorTampered(t *testing.T) {
+	w := newCachedWorld(t)
+	w.proxy.Tamper("example.test/dep", "v1.0.0", "module example.test/dep\n\ngo 1.16\n\nrequire example.test/leaf v1.0.1\n")
+	if out, err := w.goCmd(t, w.proxy.URL(), "list", "-deps", "."); err != nil {
+		t.Fatalf("judge: warm cache: %v\n%s", err, out)
+	}
+	cold := &cachedWorld{app: w.app, modcache: filepath.Join(t.TempDir(), "cold")}
+	if out, err := cold.goCmd(t, w.proxy.URL(), "list", "-deps", "."); err == nil || !strings.Contains(out, "SECURITY ERROR") {
+		t.Fatalf("judge: cold cache: %v\n%s", err, out)
+	}
+	tr := runTool(t, w.env(w.proxy.URL()), w.app)
+	if m := tr.module(t, "example.test/dep", "v1.0.0"); tr.code != 0 || m.Status != report.StatusOK || m.Via != "cache" {
+		t.Fatalf("exit %d, dep %s via %s", tr.code, m.Status, m.Via)
+	}
+	f := findingTitled(tr.rep, "a cold cache would fail: "+w.proxy.URL()+" serves bytes that do not match")
+	if f == nil || f.Severity != report.SeverityWarning || f.Cause != cause.ChecksumMismatch {
+		t.Errorf("findings: %+v", tr.rep.Findings)
+	}
+	if tr = runTool(t, w.env(w.proxy.URL()), "--cache", "ignore", w.app); tr.code != 1 {
+		t.Errorf("--cache ignore: exit %d, want 1 as the cold go command", tr.code)
+	}
+}

@@ -108,8 +108,8 @@ func (fc *findingContext) coldFindings() []report.Finding {
 	detail := ""
 	for i, t := range fc.res.Plan.Targets {
 		o := fc.res.Outcomes[i]
-		if o.cold == nil || o.via != ViaCache {
-			continue
+		if o.cold == nil || o.via != ViaCache || o.status != report.StatusOK {
+			continue // the cache's own verdict is the finding
 		}
 		switch o.cold.status {
 		case report.StatusOK, report.StatusMissingSum, report.StatusSkipped:
@@ -127,6 +127,9 @@ func (fc *findingContext) coldFindings() []report.Finding {
 				mods = append(mods, moduleReport(t, *o.cold))
 			}
 		case report.StatusChecksumMismatch:
+			if o.cold.sum.kind != mismatchMirror {
+				continue // go.sum or the database: not the route's doing
+			}
 			mismatched = append(mismatched, t.ID())
 			mirrors[o.cold.via] = true
 			if detail == "" {
