@@ -12,7 +12,7 @@ import (
 
 // The action's contract (contract §8).
 var (
-	specInputs  = []string{"path", "proxy", "candidates", "depth", "checksums", "fail-on", "ignore", "timeout", "set-env", "summary", "annotations"}
+	specInputs  = []string{"path", "proxy", "candidates", "depth", "checksums", "fail-on", "ignore", "timeout", "cache", "set-env", "summary", "annotations"}
 	specOutputs = []string{"passed", "unreachable", "not-found", "recommended-goproxy", "fastest-proxy", "report"}
 )
 
@@ -110,7 +110,7 @@ func TestActionMetadata(t *testing.T) {
 	if got, want := strings.Join(sorted(append([]string{"path"}, actionInputs...)), " "), strings.Join(sorted(specInputs), " "); got != want {
 		t.Errorf("the binary reads inputs %s, want %s", got, want)
 	}
-	for name, want := range map[string]string{"path": ".", "set-env": "false", "summary": "true", "annotations": "true"} {
+	for name, want := range map[string]string{"path": ".", "cache": "auto", "set-env": "false", "summary": "true", "annotations": "true"} {
 		if got := a.inputs[name]["default"]; got != want {
 			t.Errorf("input %s: default %q, want %q", name, got, want)
 		}

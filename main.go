@@ -88,6 +88,8 @@ Flags:
 	fs.BoolVar(&o.setEnv, "set-env", false, "in GitHub Actions, export the recommended GOPROXY to later steps")
 	fs.BoolVar(&o.summary, "summary", true, "in GitHub Actions, write the job summary")
 	fs.BoolVar(&o.annotations, "annotations", true, "with --format github, annotate go.mod lines")
+	fs.StringVar(&c.Cache, "cache", c.Cache, "auto: a version the module cache holds is served from it, as the go command does; ignore: the cold-runner view")
+	fs.BoolVar(&c.Offline, "offline", false, "judge from the module cache, vendor/ and file:// GOPROXY directories only; send no request")
 	fs.BoolVar(&o.quiet, "quiet", false, "less on stderr")
 	fs.BoolVar(&o.verbose, "verbose", false, "more on stderr")
 	if err := fs.Parse(args); err != nil {

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -157,19 +159,55 @@ exclude example.test/good v0.9.0
 	})
 
 	t.Run("GOPROXY=off uses the module cache", func(t *testing.T) {
-		cache := t.TempDir()
-		p := filepath.Join(cache, "cache", "download", "example.test", "good", "@v", "v1.0.0.mod")
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		os.WriteFile(p, []byte("module example.test/good\n"), 0o644)
-		dir := writeModule(t, map[string]string{"go.mod": "module example.test/app\n\ngo 1.21\n\nrequire (\n\texample.test/good v1.0.0\n\texample.test/good2 v1.0.0\n)\n"})
+		if _, err := exec.LookPath("go"); err != nil {
+			t.Skip("the go command is not installed: no judge")
+		}
+		// The go command fills the cache with good; of Upper only the
+		// go.mod is left, which serves the module graph but not a build.
+		cache := filepath.Join(t.TempDir(), "modcache")
+		goCmd := func(goproxy string, args ...string) error {
+			cmd := exec.Command("go", args...)
+			cmd.Dir = t.TempDir()
+			cmd.Env = goproxytest.GoEnv(t, "GOPROXY="+goproxy, "GOMODCACHE="+cache, "GOFLAGS=-modcacherw")
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				return fmt.Errorf("%v: %s", err, out)
+			}
+			return nil
+		}
+		if err := goCmd(proxy.URL(), "mod", "download", "example.test/good@v1.0.0", "example.test/Upper@v1.0.0"); err != nil {
+			t.Fatal(err)
+		}
+		upper := filepath.Join(cache, "cache", "download", "example.test", "!upper", "@v")
+		for _, f := range []string{"v1.0.0.zip", "v1.0.0.ziphash"} {
+			if err := os.Remove(filepath.Join(upper, f)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		os.Chmod(filepath.Join(cache, "example.test"), 0o755)
+		if err := os.RemoveAll(filepath.Join(cache, "example.test", "!upper@v1.0.0")); err != nil {
+			t.Fatal(err)
+		}
+		if err := goCmd("off", "mod", "download", "example.test/good@v1.0.0"); err != nil {
+			t.Errorf("judge: good with GOPROXY=off: %v", err)
+		}
+		if err := goCmd("off", "mod", "download", "example.test/Upper@v1.0.0"); err == nil {
+			t.Errorf("judge: Upper with only its go.mod cached downloaded with GOPROXY=off")
+		}
+		dir := writeModule(t, map[string]string{"go.mod": "module example.test/app\n\ngo 1.21\n\nrequire (\n\texample.test/good v1.0.0\n\texample.test/good2 v1.0.0\n\texample.test/Upper v1.0.0\n)\n"})
 		tr := runTool(t, map[string]string{"GOPROXY": "off", "GOMODCACHE": cache, "GOFLAGS": "-mod=mod"}, dir)
-		if m := tr.module(t, "example.test/good", "v1.0.0"); m.Status != report.StatusOK || m.Via != "off" {
+		if m := tr.module(t, "example.test/good", "v1.0.0"); m.Status != report.StatusOK || m.Via != "cache" {
 			t.Errorf("cached module with GOPROXY=off: %s via %s", m.Status, m.Via)
 		}
-		if m := tr.module(t, "example.test/good2", "v1.0.0"); m.Status != report.StatusUnreachable || m.Cause != cause.NotFound {
-			t.Errorf("uncached module with GOPROXY=off: %s/%s", m.Status, m.Cause)
+		for _, p := range []string{"example.test/good2", "example.test/Upper"} {
+			if m := tr.module(t, p, "v1.0.0"); m.Status != report.StatusUnreachable || m.Cause != cause.NotFound {
+				t.Errorf("%s not (wholly) cached with GOPROXY=off: %s/%s", p, m.Status, m.Cause)
+			}
 		}
-		if len(tr.rep.Findings) != 1 || !strings.Contains(tr.rep.Findings[0].Title, "GOPROXY=off forbids downloads, and 1 module version is not in the module cache") {
+		if f := findingWith(tr.rep, cause.NotFound, report.SeverityError); f == nil || !strings.Contains(f.Title, "GOPROXY=off forbids downloads, and 2 module versions are not in the module cache") {
+			t.Errorf("findings: %+v", tr.rep.Findings)
+		}
+		if f := findingWith(tr.rep, cause.NotFound, report.SeverityNotice); f == nil || !strings.Contains(f.Title, "1 module version served from the module cache; with GOPROXY=off a cold cache could not fetch it") {
 			t.Errorf("findings: %+v", tr.rep.Findings)
 		}
 	})

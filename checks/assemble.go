@@ -213,21 +213,22 @@ func commonest(m map[cause.Code]int) cause.Code {
 // need (two PATHs, two modules of a go.work) has a row per input, judged
 // by that input's go.sum, and counts with its worst status.
 func summarize(mods []report.Module) report.Summary {
-	worst := map[string]string{}
+	worst := map[string]report.Module{}
 	var order []string
 	for _, m := range mods {
-		id := m.Path + "@" + m.Version
+		id := m.ID()
 		prev, ok := worst[id]
 		if !ok {
 			order = append(order, id)
 		}
-		if !ok || statusRank(m.Status) > statusRank(prev) {
-			worst[id] = m.Status
+		if !ok || statusRank(m.Status) > statusRank(prev.Status) {
+			worst[id] = m
 		}
 	}
 	s := report.Summary{Modules: len(order)}
 	for _, id := range order {
-		switch worst[id] {
+		m := worst[id]
+		switch m.Status {
 		case report.StatusOK:
 			s.OK++
 		case report.StatusNotFound:
@@ -242,6 +243,12 @@ func summarize(mods []report.Module) report.Summary {
 			s.Timeout++
 		case report.StatusSkipped:
 			s.Skipped++
+			if m.Cause == cause.Timeout {
+				s.NotChecked++
+			}
+		}
+		if m.Status == report.StatusOK && m.Via == ViaCache {
+			s.Cached++
 		}
 	}
 	return s

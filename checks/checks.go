@@ -5,6 +5,7 @@ package checks
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -25,6 +26,18 @@ const (
 	DepthFull = "full"
 )
 
+// Module cache modes (--cache).
+const (
+	// CacheAuto: a version the module cache holds is served from it, as
+	// the go command serves it.
+	CacheAuto = "auto"
+	// CacheIgnore: the cold-runner view; the module cache serves nothing.
+	CacheIgnore = "ignore"
+)
+
+// ViaCache is the via of a module version the module cache serves.
+const ViaCache = "cache"
+
 // Config is everything a run needs besides the plan.
 type Config struct {
 	Env        *goenv.Env
@@ -35,8 +48,13 @@ type Config struct {
 	// Timeout bounds the whole run; a report is produced when it expires.
 	Timeout time.Duration
 	Client  *probe.Client
-	// ModCache is GOMODCACHE, consulted when GOPROXY=off.
+	// ModCache is GOMODCACHE ("" when there is none).
 	ModCache string
+	// Cache is CacheAuto (also "") or CacheIgnore.
+	Cache string
+	// Offline judges from the module cache, vendor/ and file:// GOPROXY
+	// entries only, and sends no request (--offline).
+	Offline bool
 	// InsteadOf returns git's url.<base>.insteadOf rewrites.
 	InsteadOf func() vcs.InsteadOf
 	// Progress, when set, is called as targets finish.
@@ -57,8 +75,14 @@ type outcome struct {
 	// that of the zip, when downloaded (--depth full).
 	modHash, zipHash string
 	// sum is the checksum verdict (checksum.go).
-	sum  sumCheck
-	done bool
+	sum sumCheck
+	// cold is the route's own verdict for a version the module cache
+	// served: what a runner with a cold cache would meet. nil otherwise.
+	cold *outcome
+	// modified says how the cached copy differs from the hash the cache
+	// recorded for it (--depth full, as `go mod verify` finds).
+	modified string
+	done     bool
 }
 
 // Run checks every target of p and returns the report. It returns by the
@@ -66,8 +90,9 @@ type outcome struct {
 func Run(ctx context.Context, cfg Config, p *plan.Plan) *Result {
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
+	start := time.Now()
 	r := &runner{cfg: cfg, plan: p, out: make([]outcome, len(p.Targets))}
-	if p.Fetches() {
+	if p.Fetches() && !cfg.Offline {
 		// Endpoints are the build's hosts only when it downloads at all.
 		r.registerEndpoints()
 		r.startDiagnosis(ctx)
@@ -75,10 +100,33 @@ func Run(ctx context.Context, cfg Config, p *plan.Plan) *Result {
 	sums := r.lookupSums(ctx)
 	r.resolveAll(ctx)
 	out := r.snapshot()
-	res := &Result{Plan: p, Outcomes: out, Config: cfg, measured: r.measure(ctx, out)}
+	res := &Result{Plan: p, Outcomes: out, Config: cfg}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		res.slow = r.notChecked(out, time.Since(start))
+	}
+	if cfg.Offline {
+		res.measured = &measurement{}
+	} else {
+		res.measured = r.measure(ctx, routeView(out))
+	}
 	res.Checksums = r.verifySums(out, sums())
-	res.Versions = r.finishDiagnosis(ctx, res.Outcomes)
+	if !cfg.Offline {
+		res.Versions = r.finishDiagnosis(ctx, res.Outcomes)
+	}
 	return res
+}
+
+// routeView is what the routes answered for each target: for a version
+// the module cache served, its route's own outcome.
+func routeView(out []outcome) []outcome {
+	v := make([]outcome, len(out))
+	for i, o := range out {
+		v[i] = o
+		if o.cold != nil {
+			v[i] = *o.cold
+		}
+	}
+	return v
 }
 
 type runner struct {
@@ -105,6 +153,9 @@ type Result struct {
 	Versions map[string][]string
 	// Checksums is how go.sum was verified.
 	Checksums report.Checksums
+	// slow lists the routes still answering when the deadline ended the
+	// run, with the targets left unchecked on them (deadline.go).
+	slow []slowRoute
 }
 
 func (r *runner) registerEndpoints() {
@@ -182,30 +233,59 @@ func (r *runner) finish(i int, o outcome) {
 
 func (r *runner) snapshot() []outcome {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	out := append([]outcome(nil), r.out...)
+	var unfinished []int
 	for i := range out {
 		if !out[i].done {
+			unfinished = append(unfinished, i)
 			out[i] = outcome{status: report.StatusTimeout, cause: cause.Timeout, detail: "not finished when the run's deadline was reached"}
 		}
 		out[i].done = true
 		r.out[i].done = true // late finishers must not change the report
 	}
+	r.mu.Unlock()
+	for _, i := range unfinished {
+		// The module cache serves what it holds whatever its route does.
+		if c, hit := r.fromCache(r.plan.Targets[i]); hit {
+			cold := out[i]
+			c.cold = &cold
+			out[i] = c
+		}
+	}
 	return out
 }
 
-// resolve follows the target's route.
+// resolve follows the target's route. A version the module cache holds
+// is served from there, as the go command serves it, and its route is
+// still followed (unless --offline) so that the report says what a cold
+// cache would meet.
 func (r *runner) resolve(ctx context.Context, t *plan.Target) outcome {
 	start := time.Now()
+	cached, hit := r.fromCache(t)
 	var o outcome
-	if t.Direct {
+	switch {
+	case r.cfg.Offline && hit:
+		o = cached
+	case r.cfg.Offline:
+		o = r.offline(t)
+	case t.Direct:
 		o = r.direct(ctx, t.Module, t.Need)
-	} else {
+	default:
 		o = r.viaProxies(ctx, t)
 	}
 	o.duration = time.Since(start)
 	if ctx.Err() != nil && o.status != report.StatusOK {
 		o.status, o.cause = report.StatusTimeout, cause.Timeout
+	}
+	if hit && !r.cfg.Offline {
+		if o.via == goenv.Off {
+			o.detail = "module lookup disabled by GOPROXY=off: only the module cache can serve it"
+		}
+		cold := o
+		cached.cold = &cold
+		cached.attempts = append(cached.attempts, o.attempts...)
+		cached.duration = o.duration
+		o = cached
 	}
 	return o
 }

@@ -23,6 +23,7 @@ const (
 	mismatchGoSum  = "gosum"  // a go.sum line differs from the database
 	mismatchMirror = "mirror" // the bytes a mirror served differ
 	mismatchDB     = "sumdb"  // the database's answer does not verify
+	mismatchCache  = "cache"  // the module cache's copy differs
 )
 
 // sumCheck is what checksum verification concluded for one target.
@@ -45,7 +46,11 @@ type sumLookups struct {
 	off bool      // GOSUMDB=off or --checksums=false
 	// gosumdbOff: GOSUMDB=off, which makes toolchain downloads fail.
 	gosumdbOff bool
-	answers    map[int]sumdb.Answer
+	// offline: --offline; unreachable holds the targets the go command
+	// would ask the database about, which it cannot do with no network.
+	offline     bool
+	unreachable map[int]bool
+	answers     map[int]sumdb.Answer
 }
 
 // lookupSums starts asking the database about every target whose go.sum
@@ -55,6 +60,15 @@ func (r *runner) lookupSums(ctx context.Context) func() *sumLookups {
 	env := r.cfg.Env
 	l := &sumLookups{answers: map[int]sumdb.Answer{}}
 	cfg, err := goenv.ParseSumDB(env.GOSUMDB)
+	if r.cfg.Offline {
+		l.off, l.offline, l.gosumdbOff, l.unreachable = true, true, cfg.Off, map[int]bool{}
+		for i, t := range r.plan.Targets {
+			if err == nil && !cfg.Off && !t.Toolchain && env.NeedsSum(t.Module.Path) {
+				l.unreachable[i] = true
+			}
+		}
+		return func() *sumLookups { return l }
+	}
 	if !r.cfg.Checksums || err != nil || cfg.Off {
 		l.off, l.gosumdbOff = true, cfg.Off
 		return func() *sumLookups { return l }
@@ -135,7 +149,9 @@ func (r *runner) verifySums(out []outcome, l *sumLookups) report.Checksums {
 	}
 	if l.off {
 		sum.Status, sum.Detail = report.SumDBOff, "go.sum is compared with the bytes mirrors serve only"
-		if !r.cfg.Checksums && sum.Database != "" {
+		if l.offline {
+			sum.Detail = "--offline: the checksum database is not asked; go.sum is compared with the module cache's hashes"
+		} else if !r.cfg.Checksums && sum.Database != "" {
 			sum.Detail = "--checksums=false: " + sum.Detail
 		} else {
 			sum.Detail = "GOSUMDB=off: " + sum.Detail
@@ -160,7 +176,11 @@ func (r *runner) verifySums(out []outcome, l *sumLookups) report.Checksums {
 		if a.Fail != nil && (dbFail == nil || a.Fail.Security && !dbFail.Security) {
 			dbFail = a.Fail
 		}
-		judge(t, o, a, asked, l, modFlag == "mod")
+		judge(t, o, a, asked, l, modFlag == "mod", l.unreachable[i])
+		if o.cold != nil {
+			// What a cold cache would meet: the route's bytes, judged alike.
+			judge(t, o.cold, a, asked, l, modFlag == "mod", false)
+		}
 		s := o.sum
 		switch {
 		case s.exempt:
@@ -194,10 +214,43 @@ func (r *runner) verifySums(out []outcome, l *sumLookups) report.Checksums {
 	return sum
 }
 
+// judgeCache compares the hashes the module cache recorded with go.sum
+// exactly as cmd/go's checkModSum does when it serves a version from the
+// cache: go.sum's line decides where there is one (the go command fails
+// with SECURITY ERROR on a difference); without one, the database's
+// answer, which the go command would ask. A cached copy that no longer
+// matches its recorded hash (--depth full) is reported too.
+func judgeCache(t *plan.Target, o *outcome, a sumdb.Answer, verifiedDB bool, mismatch func(kind, what string)) {
+	s := &o.sum
+	check := func(got string, line *workspace.Sum, dbHash, what string) {
+		switch {
+		case got == "":
+		case line != nil && line.Hash != got:
+			mismatch(mismatchCache, fmt.Sprintf("the module cache's %s hashes to %s, %s has %s", what, got, posString(line.Pos), line.Hash))
+			if s.at == nil {
+				s.at = &line.Pos
+			}
+		case line == nil && verifiedDB && dbHash != "" && dbHash != got:
+			mismatch(mismatchCache, fmt.Sprintf("the module cache's %s hashes to %s, the checksum database has %s", what, got, dbHash))
+		}
+	}
+	check(o.modHash, t.ModSum, a.Mod, "go.mod of "+t.ID())
+	check(o.zipHash, t.Sum, a.Zip, "zip of "+t.ID())
+	if o.modified != "" {
+		mismatch(mismatchCache, "the module cache's copy of "+t.ID()+" was altered: "+o.modified)
+		if s.at == nil && t.Sum != nil {
+			s.at = &t.Sum.Pos
+		}
+	}
+}
+
 // judge decides one target's checksum verdict. Precedence: a module that
 // cannot be fetched keeps that status; then checksum_mismatch (the mirror,
 // go.sum, or the database's answer); then missing_sum.
-func judge(t *plan.Target, o *outcome, a sumdb.Answer, asked bool, l *sumLookups, modMod bool) {
+//
+// offlineDB: --offline, and the go command would ask the database to add a
+// line go.sum lacks, which it cannot do with no network.
+func judge(t *plan.Target, o *outcome, a sumdb.Answer, asked bool, l *sumLookups, modMod, offlineDB bool) {
 	s := &o.sum
 	s.exempt = !asked && !l.off && !t.Toolchain
 	s.unknown = asked && a.Unknown
@@ -212,13 +265,19 @@ func judge(t *plan.Target, o *outcome, a sumdb.Answer, asked bool, l *sumLookups
 		// under the version it resolves to).
 		return
 	}
-	s.hashed = o.modHash != "" || o.zipHash != ""
+	s.hashed = o.via != ViaCache && (o.modHash != "" || o.zipHash != "")
 
 	var problems []string
 	kind := ""
 	mismatch := func(k, what string) {
-		if kind != mismatchMirror {
-			kind = k // the mirror's bytes outrank go.sum's text
+		switch {
+		case kind == mismatchMirror:
+			// the mirror's bytes outrank go.sum's text
+		case k == mismatchCache && kind != "":
+			// a go.sum line that differs from the database explains
+			// why the cache differs from it
+		default:
+			kind = k
 		}
 		problems = append(problems, what)
 	}
@@ -232,6 +291,11 @@ func judge(t *plan.Target, o *outcome, a sumdb.Answer, asked bool, l *sumLookups
 			mismatch(mismatchGoSum, fmt.Sprintf("%s has %s %s %s, %s has %s", posString(t.Sum.Pos), t.Module.Path, t.Module.Version, t.Sum.Hash, db, a.Zip))
 			s.at = &t.Sum.Pos
 		}
+	}
+	if o.via == ViaCache {
+		judgeCache(t, o, a, verifiedDB, mismatch)
+	} else if verifiedDB {
+		db := "the checksum database"
 		if o.modHash != "" && o.modHash != a.Mod {
 			mismatch(mismatchMirror, fmt.Sprintf("the go.mod %s served hashes to %s, %s has %s", o.via, o.modHash, db, a.Mod))
 		}
@@ -279,6 +343,8 @@ func judge(t *plan.Target, o *outcome, a sumdb.Answer, asked bool, l *sumLookups
 		why = but + "GOSUMDB=off disables it"
 	case t.Toolchain && !asked:
 		return // --checksums=false: not verified, not judged
+	case offlineDB && fromDB:
+		why = but + "--offline: the checksum database cannot be reached with no network"
 	case fromDB && verifiedDB, modMod && !asked:
 		return
 	case !fromDB:
@@ -353,6 +419,15 @@ func (res *Result) sumFindings() []report.Finding {
 			Detail:    first(idx),
 			Advice:    "Find which side changed before touching anything: look at go.sum's history in version control (git log -p go.sum) for the line named; the database is append-only and signed, so a go.sum line that differs from it was edited or came from different bytes. Restore the line from version control, or rerun `go mod download` and review the diff; do not wipe caches or delete go.sum blindly.",
 			Endpoints: dbEndpoint, Modules: ids(idx),
+		})
+	}
+	if idx := byKind[mismatchCache]; len(idx) > 0 {
+		out = append(out, report.Finding{
+			Severity: report.SeverityError, Cause: cause.ChecksumMismatch,
+			Title:     fmt.Sprintf("the module cache holds bytes that do not match go.sum for %s: the go command fails with SECURITY ERROR", plural(len(idx), "module version")),
+			Detail:    first(idx),
+			Advice:    "Find which side changed: go.sum's history in version control (git log -p go.sum), and the cache (`go mod verify` names every altered entry). If go.sum is right, the cached copy was altered or corrupted: remove it (`go clean -modcache`, or that version's files under GOMODCACHE) and download again; never edit go.sum to match the cache.",
+			Endpoints: []string{}, Modules: ids(idx),
 		})
 	}
 	for _, m := range mirrors {

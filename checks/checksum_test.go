@@ -98,7 +98,7 @@ func TestJudge(t *testing.T) {
 			if o.status == report.StatusOK {
 				o.cause = cause.OK
 			}
-			judge(&tc.target, &o, tc.answer, tc.asked, tc.lookups, tc.modMod)
+			judge(&tc.target, &o, tc.answer, tc.asked, tc.lookups, tc.modMod, false)
 			if o.status != tc.status || o.cause != tc.cause || o.sum.kind != tc.kind {
 				t.Errorf("got %s/%s kind %q (%s), want %s/%s kind %q", o.status, o.cause, o.sum.kind, o.detail, tc.status, tc.cause, tc.kind)
 			}

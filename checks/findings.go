@@ -34,7 +34,10 @@ func (res *Result) findings(rep *report.Report, eps []probe.Endpoint) []report.F
 	if c := res.Config.Client; c != nil {
 		fc.resolver = c.ResolverName()
 	}
-	out := fc.moduleFindings()
+	fc.covered = map[string]bool{}
+	out := fc.moduleFindings(fc.rep.Modules)
+	out = append(out, fc.coldFindings()...)
+	out = append(out, res.slowFindings()...)
 	out = append(out, fc.endpointFindings()...)
 	sort.SliceStable(out, func(i, j int) bool { return sevRank(out[i].Severity) > sevRank(out[j].Severity) })
 	return out
@@ -56,17 +59,23 @@ type groupKey struct {
 	via    string
 }
 
-func (fc *findingContext) moduleFindings() []report.Finding {
-	fc.covered = map[string]bool{}
+func (fc *findingContext) moduleFindings(mods []report.Module) []report.Finding {
 	groups := map[groupKey][]string{}
 	culprits := map[groupKey][]string{}
+	details := map[groupKey]string{} // the first module's detail
 	var order []groupKey
-	for i, m := range fc.rep.Modules {
+	problem := map[string]bool{} // module versions with an input problem
+	for _, t := range fc.res.Plan.Targets {
+		if t.Problem != "" {
+			problem[t.ID()] = true
+		}
+	}
+	for _, m := range mods {
 		switch m.Status {
 		case report.StatusOK, report.StatusSkipped, report.StatusChecksumMismatch, report.StatusMissingSum:
 			continue // checksum verdicts have their own findings (sumFindings)
 		}
-		if fc.res.Plan.Targets[i].Problem != "" || goenv.NoHost(m.Via) {
+		if problem[m.ID()] || goenv.NoHost(m.Via) {
 			continue // an input problem, not a route's (inputFindings)
 		}
 		k := groupKey{status: m.Status, cause: m.Cause, via: m.Via}
@@ -79,6 +88,7 @@ func (fc *findingContext) moduleFindings() []report.Finding {
 		}
 		if _, ok := groups[k]; !ok {
 			order = append(order, k)
+			details[k] = m.Detail
 		}
 		groups[k] = append(groups[k], m.ID())
 		if ep != nil && !slices.Contains(culprits[k], ep.URL) {
@@ -92,7 +102,84 @@ func (fc *findingContext) moduleFindings() []report.Finding {
 			eps = append(eps, fc.reps[u])
 			fc.covered[u] = true
 		}
-		out = append(out, fc.moduleFinding(k, groups[k], eps))
+		out = append(out, fc.moduleFinding(k, groups[k], eps, details[k]))
+	}
+	return out
+}
+
+// coldFindings: a version the module cache served, whose route fails, is
+// a warning naming the host and cause (a cold cache would fail there),
+// never a failed gate; behind GOPROXY=off it is a notice.
+func (fc *findingContext) coldFindings() []report.Finding {
+	var mods []report.Module
+	var mismatched, off []string
+	mirrors := map[string]bool{}
+	detail := ""
+	for i, t := range fc.res.Plan.Targets {
+		o := fc.res.Outcomes[i]
+		if o.cold == nil || o.via != ViaCache || o.status != report.StatusOK {
+			continue // the cache's own verdict is the finding
+		}
+		switch o.cold.status {
+		case report.StatusOK, report.StatusMissingSum, report.StatusSkipped:
+			// missing_sum does not depend on the cache: judged already.
+		case report.StatusTimeout:
+			// The deadline came first: a route never asked, or a slow one
+			// still answering, has not shown that it would fail.
+			if o.cold.via != "" && !fc.res.slowRoute(o.cold.via) {
+				mods = append(mods, moduleReport(t, *o.cold))
+			}
+		case report.StatusUnreachable:
+			if o.cold.via == goenv.Off {
+				off = append(off, t.ID())
+			} else {
+				mods = append(mods, moduleReport(t, *o.cold))
+			}
+		case report.StatusChecksumMismatch:
+			if o.cold.sum.kind != mismatchMirror {
+				continue // go.sum or the database: not the route's doing
+			}
+			mismatched = append(mismatched, t.ID())
+			mirrors[o.cold.via] = true
+			if detail == "" {
+				detail = o.cold.detail
+			}
+		default:
+			mods = append(mods, moduleReport(t, *o.cold))
+		}
+	}
+	var out []report.Finding
+	for _, f := range fc.moduleFindings(mods) {
+		f.Severity = report.SeverityWarning
+		f.Title = "served from the module cache; a cold cache would fail: " + f.Title
+		out = append(out, f)
+	}
+	if len(off) > 0 {
+		them := "them"
+		if len(off) == 1 {
+			them = "it"
+		}
+		out = append(out, report.Finding{
+			Severity: report.SeverityNotice, Cause: cause.NotFound,
+			Title:     fmt.Sprintf("%s served from the module cache; with GOPROXY=off a cold cache could not fetch %s", plural(len(off), "module version"), them),
+			Detail:    "GOPROXY=off forbids downloads: this build works only while GOMODCACHE holds these versions.",
+			Advice:    "Keep the module cache (restore it in CI), vendor the dependencies (go mod vendor), or set a GOPROXY for cache misses.",
+			Endpoints: []string{}, Modules: off,
+		})
+	}
+	if len(mismatched) > 0 {
+		var eps []string
+		for m := range mirrors {
+			eps = append(eps, m)
+		}
+		sort.Strings(eps)
+		out = append(out, report.Finding{
+			Severity: report.SeverityWarning, Cause: cause.ChecksumMismatch,
+			Title:     fmt.Sprintf("served from the module cache; a cold cache would fail: %s serves bytes that do not match for %s", strings.Join(eps, ", "), plural(len(mismatched), "module version")),
+			Detail:    detail,
+			Advice:    "The cached copies match go.sum; the route's do not. Treat the mirror as corrupted or compromised for these versions and report it to its operator before a cache miss sends a build there.",
+			Endpoints: eps, Modules: mismatched,
+		})
 	}
 	return out
 }
@@ -128,7 +215,7 @@ func (fc *findingContext) culprit(m report.Module) *report.Endpoint {
 	return fc.reps[origin]
 }
 
-func (fc *findingContext) moduleFinding(k groupKey, mods []string, eps []*report.Endpoint) report.Finding {
+func (fc *findingContext) moduleFinding(k groupKey, mods []string, eps []*report.Endpoint, detail string) report.Finding {
 	f := report.Finding{Severity: report.SeverityError, Cause: k.cause, Modules: mods, Endpoints: []string{}}
 	for _, e := range eps {
 		f.Endpoints = append(f.Endpoints, e.URL)
@@ -138,6 +225,13 @@ func (fc *findingContext) moduleFinding(k groupKey, mods []string, eps []*report
 	}
 	n := plural(len(mods), "module version")
 	switch {
+	case k.via == goenv.Off && fc.res.Config.Offline:
+		f.Title = fmt.Sprintf("%s not in the module cache: the build cannot work offline", isAre(n, len(mods)))
+		f.Detail = fmt.Sprintf("--offline judges from the module cache (%s), vendor/ and file:// GOPROXY directories only, and sent no request.", orDefault(fc.res.Config.ModCache, "no GOMODCACHE"))
+		f.Advice = "Where the network works, fill the module cache with `go mod download` and the versions below (keep the cache, or copy it), or build a file:// mirror: its cache/download directory is a GOPROXY, so copy $GOMODCACHE/cache/download to the offline machine and set GOPROXY=file:///path/to/download. `go mod vendor` also makes the build need nothing."
+		f.Fix = "go mod download " + strings.Join(mods, " ")
+		f.Endpoints = []string{}
+		return f
 	case k.via == goenv.Off:
 		f.Title = fmt.Sprintf("GOPROXY=off forbids downloads, and %s not in the module cache", isAre(n, len(mods)))
 		f.Detail = "With GOPROXY=off the build can use only what GOMODCACHE already holds."
@@ -154,9 +248,20 @@ func (fc *findingContext) moduleFinding(k groupKey, mods []string, eps []*report
 	if len(eps) > 0 {
 		ep = eps[0]
 	}
+	if k.status == report.StatusTimeout && k.via == "" && ep == nil {
+		// Never asked: no host is to blame.
+		verb := " were"
+		if len(mods) == 1 {
+			verb = " was"
+		}
+		f.Title = n + verb + " not asked before the run's deadline"
+		f.Detail = "The deadline (--timeout) came before these versions' turn; the routes that were asked are named in the other findings."
+		f.Advice = "Raise --timeout, or fix what made the routes that were asked slow."
+		return f
+	}
 	what, advice, fix := fc.explain(k.cause, ep, eps, k.via)
 	f.Title = fmt.Sprintf("%s cannot be fetched: %s", n, what)
-	f.Detail = fc.firstDetail(mods[0])
+	f.Detail = detail
 	if k.status == report.StatusTimeout && k.cause == cause.Timeout {
 		advice = "Raise --timeout or --request-timeout, or check the network path: " + advice
 	}
@@ -409,15 +514,6 @@ func (fc *findingContext) versionsDetail(mods []string) string {
 		return ""
 	}
 	return "Versions that exist there (@v/list): " + strings.Join(parts, "; ") + "."
-}
-
-func (fc *findingContext) firstDetail(id string) string {
-	for _, m := range fc.rep.Modules {
-		if m.ID() == id {
-			return m.Detail
-		}
-	}
-	return ""
 }
 
 func originOf(raw string) string {

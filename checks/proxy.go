@@ -33,7 +33,7 @@ func (r *runner) viaProxies(ctx context.Context, t *plan.Target) outcome {
 		rank := 0
 		switch {
 		case e.URL == goenv.Off:
-			o = r.offline(t)
+			o = r.lookupDisabled()
 		case e.URL == goenv.Direct:
 			o = r.direct(ctx, t.Module, t.Need)
 			rank = 2
@@ -51,7 +51,9 @@ func (r *runner) viaProxies(ctx context.Context, t *plan.Target) outcome {
 		if rank >= bestRank { // a later error of the same rank wins, as in cmd/go
 			best, bestRank = o, rank
 		}
-		if e.URL == goenv.Off || e.URL == goenv.Direct {
+		if e.URL == goenv.Off || e.URL == goenv.Direct || ctx.Err() != nil {
+			// The deadline ends the walk where it stands: the next entry
+			// was never asked and must not take the blame.
 			break
 		}
 		if !e.FallBackOnError && !o.notExist() {
@@ -102,36 +104,6 @@ func (r *runner) fromProxyOnce(ctx context.Context, base string, t *plan.Target)
 	}
 }
 
-// offline answers for GOPROXY=off: the build works only from the module
-// cache.
-func (r *runner) offline(t *plan.Target) outcome {
-	o := outcome{via: goenv.Off}
-	if r.cfg.ModCache != "" {
-		if p, err := cachePath(r.cfg.ModCache, t.Module, "mod"); err == nil {
-			if _, err := os.Stat(p); err == nil {
-				o.status, o.cause, o.detail = report.StatusOK, cause.OK, "in the module cache (GOPROXY=off)"
-				return o
-			}
-		}
-	}
-	o.status, o.cause = report.StatusUnreachable, cause.NotFound
-	o.detail = "module lookup disabled by GOPROXY=off, and not in the module cache"
-	o.attempts = []report.Attempt{{Source: goenv.Off, Cause: cause.NotFound, Detail: o.detail}}
-	return o
-}
-
-func cachePath(modcache string, m module.Version, ext string) (string, error) {
-	ep, err := module.EscapePath(m.Path)
-	if err != nil {
-		return "", err
-	}
-	ev, err := module.EscapeVersion(m.Version)
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(modcache, "cache", "download", filepath.FromSlash(ep), "@v", ev+"."+ext), nil
-}
-
 // versionPath is <escaped path>/@v/<escaped version>.<ext>, the file a
 // proxy serves for a module version.
 func versionPath(m module.Version, ext string) (string, error) {
@@ -156,10 +128,26 @@ func versionURL(base string, m module.Version, ext string) (string, error) {
 	return goenv.ProxyURL(base, rel)
 }
 
-// fromProxy asks one proxy for the target: .info and .mod always, and the
-// zip (HEAD, or a one-byte range where HEAD is refused) when the build
-// needs it. The requests run together; the first failure in protocol
-// order decides.
+// needed lists the files the go command asks a proxy for: for a version
+// needed only for its go.mod, the .mod alone (cmd/go's GoMod never asks
+// for the .info of a canonical version; a module cache, a file://
+// mirror built from one, or a caching proxy built on either has none);
+// for a required module also the .info and, below --depth mod, the zip.
+func needed(t *plan.Target, depth string) []string {
+	if t.Need == plan.NeedMod {
+		return []string{"mod"}
+	}
+	exts := []string{"info", "mod"}
+	if depth != DepthMod {
+		exts = append(exts, "zip")
+	}
+	return exts
+}
+
+// fromProxy asks one proxy for the files needed() lists: the .info and
+// the .mod (the .mod alone for a go.mod-only version), and the zip (HEAD,
+// or a one-byte range where HEAD is refused) when the build needs it. The
+// requests run together; the first failure in protocol order decides.
 func (r *runner) fromProxy(ctx context.Context, base string, t *plan.Target) outcome {
 	o := outcome{via: goenv.Redact(base)}
 	if isFileURL(base) {
@@ -184,10 +172,7 @@ func (r *runner) fromProxy(ctx context.Context, base string, t *plan.Target) out
 		}
 		m.Version = v
 	}
-	exts := []string{"info", "mod"}
-	if t.Need == plan.NeedZip && r.cfg.Depth != DepthMod {
-		exts = append(exts, "zip")
-	}
+	exts := needed(t, r.cfg.Depth)
 	results := make([]fetched, len(exts))
 	done := make(chan struct{}, len(exts))
 	for i, ext := range exts {
@@ -409,11 +394,7 @@ func (r *runner) fromFileProxy(base string, t *plan.Target) outcome {
 	o := outcome{via: base}
 	u, _ := url.Parse(base)
 	dir := filepath.FromSlash(u.Path)
-	exts := []string{"info", "mod"}
-	if t.Need == plan.NeedZip && r.cfg.Depth != DepthMod {
-		exts = append(exts, "zip")
-	}
-	for _, ext := range exts {
+	for _, ext := range needed(t, r.cfg.Depth) {
 		rel, err := versionPath(t.Module, ext)
 		if err != nil {
 			o.status, o.cause, o.detail = report.StatusNotFound, cause.NotFound, err.Error()

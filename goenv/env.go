@@ -49,6 +49,10 @@ type Env struct {
 	Source map[string]string
 	// Getenv reads the process environment (HTTPS_PROXY, NETRC, HOME, ...).
 	Getenv func(string) string
+
+	// files are the GOENV file's and $GOROOT/go.env's settings, in the
+	// order the go command reads them.
+	files []map[string]string
 }
 
 // Load resolves the environment. getenv is usually os.Getenv; goroot is
@@ -87,6 +91,7 @@ func Load(getenv func(string) string, goroot string) (*Env, error) {
 		e.Source[key] = "default"
 		return def
 	}
+	e.files = []map[string]string{file, rootFile}
 	e.GOPROXY = get("GOPROXY", DefaultGOPROXY)
 	e.GOPRIVATE = get("GOPRIVATE", "")
 	e.GONOPROXY = get("GONOPROXY", e.GOPRIVATE)
@@ -228,6 +233,21 @@ func (e *Env) ModFlag() string {
 		}
 	}
 	return mod
+}
+
+// Setting returns a variable the go command reads from the environment,
+// then the GOENV file, then $GOROOT/go.env (GOMODCACHE, GOPATH, ...); ""
+// when unset.
+func (e *Env) Setting(key string) string {
+	if v, ok := lookup(e.Getenv, key); ok {
+		return v
+	}
+	for _, f := range e.files {
+		if v := f[key]; v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // Lookup returns a variable by name, for reports.

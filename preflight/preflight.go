@@ -11,13 +11,13 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/gopreflight/gopreflight/checks"
 	"github.com/gopreflight/gopreflight/goenv"
+	"github.com/gopreflight/gopreflight/modcache"
 	"github.com/gopreflight/gopreflight/plan"
 	"github.com/gopreflight/gopreflight/probe"
 	"github.com/gopreflight/gopreflight/report"
@@ -52,6 +52,13 @@ type Options struct {
 	// Resolver, as host:port, receives DNS queries instead of the system
 	// resolver.
 	Resolver string
+	// Cache is checks.CacheAuto (a version the module cache holds is
+	// served from it, as the go command does) or checks.CacheIgnore (the
+	// cold-runner view).
+	Cache string
+	// Offline judges from the module cache, vendor/ and file:// GOPROXY
+	// directories only, and sends no request.
+	Offline bool
 	// Getenv reads the environment; nil means os.Getenv.
 	Getenv func(string) string
 	// Env is the go command's environment; nil means loaded from Getenv
@@ -76,6 +83,7 @@ func DefaultOptions() Options {
 		RequestTimeout: 10 * time.Second,
 		Concurrency:    32,
 		Retries:        2,
+		Cache:          checks.CacheAuto,
 		ToolVersion:    "devel",
 	}
 }
@@ -94,6 +102,11 @@ func (o Options) Validate() error {
 	case checks.DepthMod, checks.DepthZip, checks.DepthFull:
 	default:
 		return fmt.Errorf("--depth %q: want mod, zip or full", o.Depth)
+	}
+	switch o.Cache {
+	case checks.CacheAuto, checks.CacheIgnore:
+	default:
+		return fmt.Errorf("--cache %q: want auto or ignore", o.Cache)
 	}
 	if o.Resolver != "" {
 		if _, _, err := net.SplitHostPort(o.Resolver); err != nil {
@@ -171,7 +184,7 @@ func Check(ctx context.Context, o Options) (*report.Report, error) {
 	if err := plan.Validate(wss, env); err != nil {
 		return fail(err)
 	}
-	pl := plan.Build(wss, plan.Options{Env: env, Ignore: o.Ignore, ForceRemote: o.DepthSet})
+	pl := plan.Build(wss, plan.Options{Env: env, Ignore: o.Ignore, ForceRemote: o.DepthSet && !o.Offline})
 
 	roots, err := rootCAs(getenv, o.CAFile)
 	if err != nil {
@@ -200,28 +213,13 @@ func Check(ctx context.Context, o Options) (*report.Report, error) {
 		// Leave time to render and write the report within the deadline.
 		Timeout:  o.Timeout - o.Timeout/20,
 		Client:   client,
-		ModCache: modCache(getenv),
+		ModCache: modcache.Dir(env.Setting, getenv, env.GOROOT),
+		Cache:    o.Cache,
+		Offline:  o.Offline,
 		// git config is read only when a direct route needs it.
 		InsteadOf: sync.OnceValue(func() vcs.InsteadOf { return vcs.ReadInsteadOf(getenv) }),
 		Progress:  o.Progress,
 	}
 	res := checks.Run(ctx, cfg, pl)
 	return res.Report(o.ToolVersion, started, wss), nil
-}
-
-// modCache is GOMODCACHE as the go command defaults it.
-func modCache(getenv func(string) string) string {
-	if v := getenv("GOMODCACHE"); v != "" {
-		return v
-	}
-	gopath := getenv("GOPATH")
-	if gopath == "" {
-		home := getenv("HOME")
-		if home == "" {
-			return ""
-		}
-		gopath = filepath.Join(home, "go")
-	}
-	first, _, _ := strings.Cut(gopath, string(os.PathListSeparator))
-	return filepath.Join(first, "pkg", "mod")
 }

@@ -184,6 +184,11 @@ type Summary struct {
 	Timeout          int  `json:"timeout"`
 	Skipped          int  `json:"skipped"`
 	Passed           bool `json:"passed"`
+	// Cached counts the ok versions the module cache served (via "cache").
+	Cached int `json:"cached"`
+	// NotChecked counts the skipped versions the run's deadline left on a
+	// route that was answering slowly: neither fetched nor failed.
+	NotChecked int `json:"not_checked"`
 }
 
 // Count returns the summary's count for a status.

@@ -1,0 +1,119 @@
+package checks
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"golang.org/x/mod/module"
+
+	"github.com/gopreflight/gopreflight/cause"
+	"github.com/gopreflight/gopreflight/goenv"
+	"github.com/gopreflight/gopreflight/modcache"
+	"github.com/gopreflight/gopreflight/plan"
+	"github.com/gopreflight/gopreflight/report"
+)
+
+// cacheOn says whether the module cache serves versions in this run.
+func (r *runner) cacheOn() bool {
+	return r.cfg.ModCache != "" && r.cfg.Cache != CacheIgnore
+}
+
+// fromCache serves t from the module cache when the files the go command
+// would read are there: the go.mod (cmd/go's readDiskGoMod; the toolchain
+// needs none) and, for a required module, the extracted directory or the
+// zip with its recorded hash (Download, DownloadZip). The hashes to
+// compare with go.sum are the cache's own: the .mod's and the .ziphash.
+// With --depth full the directory and the zip are re-hashed against the
+// recorded hash, as `go mod verify` does.
+func (r *runner) fromCache(t *plan.Target) (outcome, bool) {
+	if !r.cacheOn() || t.Skip != "" || module.CanonicalVersion(t.Module.Version) != t.Module.Version {
+		return outcome{}, false
+	}
+	e, err := modcache.Cache{Root: r.cfg.ModCache}.Lookup(t.Module)
+	if err != nil {
+		return outcome{}, false
+	}
+	needZip := t.Need == plan.NeedZip
+	if !t.Toolchain && !e.HasMod() || needZip && !e.HasZip() {
+		return outcome{}, false
+	}
+	o := outcome{status: report.StatusOK, cause: cause.OK, via: ViaCache, detail: "served from the module cache"}
+	where := e.ModFile
+	if !t.Toolchain {
+		o.modHash = e.ModHash()
+	}
+	if needZip {
+		o.zipHash = e.ZipHash
+		where = e.Zip
+		if e.Dir != "" {
+			where = e.Dir
+		}
+		if r.cfg.Depth == DepthFull {
+			o.modified = verifyCached(e, t.Module)
+		}
+	}
+	o.attempts = []report.Attempt{{Source: ViaCache, URL: "file://" + filepath.ToSlash(where), Cause: cause.OK, Detail: o.detail}}
+	return o, true
+}
+
+// verifyCached re-hashes the cached zip and extracted directory and says
+// which differs from the recorded hash, as `go mod verify` reports it.
+func verifyCached(e modcache.Entry, m module.Version) string {
+	if e.Zip != "" {
+		h, err := modcache.HashZip(e.Zip)
+		if err != nil {
+			return err.Error()
+		}
+		if h != e.ZipHash {
+			return fmt.Sprintf("zip has been modified (%s): it hashes to %s, the cache recorded %s", e.Zip, h, e.ZipHash)
+		}
+	}
+	if e.Dir != "" {
+		h, err := modcache.HashDir(e.Dir, m)
+		if err != nil {
+			return err.Error()
+		}
+		if h != e.ZipHash {
+			return fmt.Sprintf("dir has been modified (%s): it hashes to %s, the cache recorded %s", e.Dir, h, e.ZipHash)
+		}
+	}
+	return ""
+}
+
+// lookupDisabled is the GOPROXY=off entry's answer: the module cache
+// (consulted before any route) did not serve the version.
+func (r *runner) lookupDisabled() outcome {
+	o := outcome{via: goenv.Off, status: report.StatusUnreachable, cause: cause.NotFound}
+	o.detail = "module lookup disabled by GOPROXY=off, and not in the module cache"
+	if !r.cacheOn() {
+		o.detail = "module lookup disabled by GOPROXY=off (--cache ignore: the module cache is left out)"
+	}
+	o.attempts = []report.Attempt{{Source: goenv.Off, Cause: cause.NotFound, Detail: o.detail}}
+	return o
+}
+
+// offline resolves a version the module cache lacks with no network:
+// only GOPROXY's file:// entries, in order, can serve it.
+func (r *runner) offline(t *plan.Target) outcome {
+	var attempts []report.Attempt
+	if !t.Direct { // GONOPROXY modules never use GOPROXY
+		for _, e := range r.cfg.Proxies {
+			if !isFileURL(e.URL) {
+				continue
+			}
+			o := r.fromFileProxy(e.URL, t)
+			attempts = append(attempts, o.attempts...)
+			if o.status == report.StatusOK || !o.notExist() {
+				o.attempts = attempts
+				return o
+			}
+		}
+	}
+	o := outcome{via: goenv.Off, status: report.StatusUnreachable, cause: cause.NotFound, attempts: attempts}
+	o.detail = "--offline: not in the module cache, nor in a file:// GOPROXY directory"
+	if !r.cacheOn() {
+		o.detail = "--offline with --cache ignore: not in a file:// GOPROXY directory"
+	}
+	o.attempts = append(o.attempts, report.Attempt{Source: goenv.Off, Cause: cause.NotFound, Detail: o.detail})
+	return o
+}
