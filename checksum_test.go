@@ -351,8 +351,12 @@ func TestGONOSUMDB(t *testing.T) {
 					t.Errorf("exempt module looked up %d times; checksums %+v", asked, c)
 				}
 			} else {
-				if asked == 0 || c.Unknown != 1 || findingWith(tr.rep, cause.NotFound, report.SeverityNotice) == nil {
-					t.Errorf("unknown module: asked %d times; checksums %+v; findings %+v", asked, c, tr.rep.Findings)
+				f := findingWith(tr.rep, cause.NotFound, report.SeverityNotice)
+				if asked == 0 || c.Unknown != 1 || f == nil {
+					t.Fatalf("unknown module: asked %d times; checksums %+v; findings %+v", asked, c, tr.rep.Findings)
+				}
+				if id := priv.Path + "@" + priv.Version; !strings.Contains(f.Title, id) {
+					t.Errorf("the notice does not name %s: %s", id, f.Title)
 				}
 			}
 			if out, ok := w.goBuild(t, env); !ok {

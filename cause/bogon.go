@@ -77,3 +77,19 @@ func IsPublicName(host string) bool {
 	}
 	return true
 }
+
+// BogonEvidence says whether a failure with c, at addresses a name
+// resolved to that are all reserved, completes the evidence SPEC section
+// 5 asks before calling it dns_bogon: the connection there failed (refused,
+// unreachable, reset, or a handshake that went wrong). An expired deadline
+// (tcp_timeout, tls_timeout) does not: a slow path or a short
+// --request-timeout runs out the same way, so it stays the timeout of the
+// phase it expired in.
+func BogonEvidence(c Code) bool {
+	switch c {
+	case TCPRefused, TCPUnreachable, TCPReset,
+		TLSReset, TLSUnknownAuthority, TLSHostnameMismatch, TLSExpired, TLSPlaintext, TLSFailure:
+		return true
+	}
+	return false
+}

@@ -72,3 +72,19 @@ func TestBogonAnswer(t *testing.T) {
 		}
 	}
 }
+
+// TestBogonEvidence: a failed connection completes the evidence for
+// dns_bogon; an expired deadline, or an answer from the server, does not.
+func TestBogonEvidence(t *testing.T) {
+	t.Parallel()
+	for c, want := range map[cause.Code]bool{
+		cause.TCPRefused: true, cause.TCPUnreachable: true, cause.TCPReset: true, cause.TLSReset: true,
+		cause.TLSUnknownAuthority: true, cause.TLSHostnameMismatch: true, cause.TLSPlaintext: true,
+		cause.TCPTimeout: false, cause.TLSTimeout: false, cause.Timeout: false, cause.DNSTimeout: false,
+		cause.OK: false, cause.NotFound: false, cause.ServerError: false,
+	} {
+		if got := cause.BogonEvidence(c); got != want {
+			t.Errorf("BogonEvidence(%s) = %v, want %v", c, got, want)
+		}
+	}
+}

@@ -463,7 +463,7 @@ func (res *Result) sumFindings() []report.Finding {
 		}
 		f := report.Finding{
 			Severity: report.SeverityError, Cause: res.Outcomes[missing[0]].cause,
-			Title:     fmt.Sprintf("%s missing from go.sum: the build fails with \"missing go.sum entry\"", plural(len(missing), "module version")),
+			Title:     fmt.Sprintf("%s missing from go.sum: the build fails with \"missing go.sum entry\"", moduleSubject(mods)),
 			Detail:    first(missing),
 			Advice:    "Add the lines with `go mod download <module>` (or `go mod tidy`) and commit go.sum.",
 			Endpoints: []string{}, Modules: mods,
@@ -498,7 +498,7 @@ func (res *Result) sumFindings() []report.Finding {
 	if len(unknown) > 0 {
 		out = append(out, report.Finding{
 			Severity: report.SeverityNotice, Cause: cause.NotFound,
-			Title:     fmt.Sprintf("%s unknown to the checksum database %s", plural(len(unknown), "module version"), sums.Database),
+			Title:     fmt.Sprintf("%s unknown to the checksum database %s", moduleSubject(ids(unknown)), sums.Database),
 			Detail:    "The database answered 404/410. go.sum's lines are used as they are; only a line go.sum lacks would fail the build.",
 			Advice:    "If these modules are private, list them in GOPRIVATE or GONOSUMDB.",
 			Endpoints: dbEndpoint, Modules: ids(unknown),

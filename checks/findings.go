@@ -3,6 +3,7 @@ package checks
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"slices"
 	"sort"
@@ -224,9 +225,10 @@ func (fc *findingContext) moduleFinding(k groupKey, mods []string, eps []*report
 		f.Endpoints = append(f.Endpoints, k.via)
 	}
 	n := plural(len(mods), "module version")
+	subject := moduleSubject(mods)
 	switch {
 	case k.via == goenv.Off && fc.res.Config.Offline:
-		f.Title = fmt.Sprintf("%s not in the module cache: the build cannot work offline", isAre(n, len(mods)))
+		f.Title = fmt.Sprintf("%s not in the module cache: the build cannot work offline", isAre(subject, len(mods)))
 		f.Detail = fmt.Sprintf("--offline judges from the module cache (%s), vendor/ and file:// GOPROXY directories only, and sent no request.", orDefault(fc.res.Config.ModCache, "no GOMODCACHE"))
 		f.Advice = "Where the network works, fill the module cache with `go mod download` and the versions below (keep the cache, or copy it), or build a file:// mirror: its cache/download directory is a GOPROXY, so copy $GOMODCACHE/cache/download to the offline machine and set GOPROXY=file:///path/to/download. `go mod vendor` also makes the build need nothing."
 		f.Fix = "go mod download " + strings.Join(mods, " ")
@@ -239,7 +241,7 @@ func (fc *findingContext) moduleFinding(k groupKey, mods []string, eps []*report
 		f.Endpoints = []string{}
 		return f
 	case k.status == report.StatusNotFound:
-		f.Title = fmt.Sprintf("%s not found on %s", n, k.via)
+		f.Title = fmt.Sprintf("%s not found on %s", subject, k.via)
 		f.Detail = "The server answered 404/410: the version does not exist there. This is not network interference. " + fc.versionsDetail(mods)
 		f.Advice = "Check the version in go.mod (a typo or a deleted tag), or, for a private module, set GOPRIVATE so that the go command fetches it directly."
 		return f
@@ -254,13 +256,13 @@ func (fc *findingContext) moduleFinding(k groupKey, mods []string, eps []*report
 		if len(mods) == 1 {
 			verb = " was"
 		}
-		f.Title = n + verb + " not asked before the run's deadline"
+		f.Title = subject + verb + " not asked before the run's deadline"
 		f.Detail = "The deadline (--timeout) came before these versions' turn; the routes that were asked are named in the other findings."
 		f.Advice = "Raise --timeout, or fix what made the routes that were asked slow."
 		return f
 	}
 	what, advice, fix := fc.explain(k.cause, ep, eps, k.via)
-	f.Title = fmt.Sprintf("%s cannot be fetched: %s", n, what)
+	f.Title = fmt.Sprintf("%s cannot be fetched: %s", subject, what)
 	f.Detail = detail
 	if k.status == report.StatusTimeout && k.cause == cause.Timeout {
 		advice = "Raise --timeout or --request-timeout, or check the network path: " + advice
@@ -404,6 +406,12 @@ func (fc *findingContext) networkAdvice(c cause.Code, ep *report.Endpoint, pe *p
 		return what + " (" + from + " redirects downloads there)", advice, "allow egress to " + hp
 	case role == probe.RoleSumDB && dnsCause:
 		return what, fc.sumdbAdvice(host), ""
+	case !dnsCause && localPlace(ep) != "":
+		alt := fc.alternative(ep)
+		if alt != "" {
+			return what, localAdvice(c, ep, hp, alt), "GOPROXY=" + alt + ",direct"
+		}
+		return what, localAdvice(c, ep, hp, ""), ""
 	case role == probe.RoleProxy || role == probe.RoleToolchain:
 		if alt := fc.alternative(ep); alt != "" {
 			advice := fmt.Sprintf("%s answers from here: use it instead, keeping direct for private modules.", alt)
@@ -414,6 +422,66 @@ func (fc *findingContext) networkAdvice(c cause.Code, ep *report.Endpoint, pe *p
 		return what, "Use a resolver that answers " + host + " truthfully, or ask whoever runs this one (it may filter the name).", ""
 	}
 	return what, "Allow outbound " + hp + " in the firewall or egress policy of the runner.", "allow egress to " + hp
+}
+
+// localPlace says where ep's addresses are when none of them is out on
+// the internet: "on this machine (loopback)" or "on a private network",
+// else "". There no egress firewall stands between the runner and the
+// server, so advice to open one would send the reader the wrong way.
+func localPlace(ep *report.Endpoint) string {
+	if ep == nil {
+		return ""
+	}
+	addrs := ep.Addresses
+	if ip, err := netip.ParseAddr(strings.Trim(ep.Host, "[]")); err == nil {
+		addrs = []string{ip.String()}
+	}
+	if len(addrs) == 0 {
+		return ""
+	}
+	loopback, private := true, true
+	for _, a := range addrs {
+		ip, err := netip.ParseAddr(a)
+		if err != nil {
+			return ""
+		}
+		ip = ip.Unmap()
+		loopback = loopback && ip.IsLoopback()
+		private = private && (ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast())
+	}
+	switch {
+	case loopback:
+		return "on this machine (loopback)"
+	case private:
+		return "on a private network"
+	}
+	return ""
+}
+
+// localAdvice is the advice for a connection that fails at a loopback or
+// private address: the server process, not a firewall, is the suspect.
+func localAdvice(c cause.Code, ep *report.Endpoint, hp, alt string) string {
+	what := map[probe.Role]string{
+		probe.RoleProxy: "proxy", probe.RoleCandidate: "proxy", probe.RoleToolchain: "proxy",
+		probe.RoleForwardProxy: "proxy", probe.RoleSumDB: "checksum database", probe.RoleVCS: "git server",
+	}[ep.Role]
+	if what == "" {
+		what = "server"
+	}
+	place := localPlace(ep)
+	var advice string
+	switch c {
+	case cause.TCPRefused:
+		advice = fmt.Sprintf("%s is %s, and nothing listens there: the %s process is down or the port is wrong. Start it, or correct the address where it is configured.", hp, place, what)
+	case cause.TCPTimeout, cause.TLSTimeout, cause.Timeout:
+		advice = fmt.Sprintf("%s is %s: the %s process there accepts no connection or answers too slowly (hung or overloaded). Restart it or give it resources.", hp, place, what)
+	default:
+		advice = fmt.Sprintf("%s is %s, so no egress policy is involved: the %s process there, or another program on that port, fails the exchange; check what runs on %s.", hp, place, what, hp)
+	}
+	if alt != "" {
+		advice += fmt.Sprintf(" Meanwhile %s answers from here: use it, keeping direct for private modules.", alt)
+	}
+	return advice
 }
 
 // sumdbAdvice: the go command reaches the checksum database through the
@@ -563,6 +631,18 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// moduleSubject names the modules a finding is about: the one module
+// version, or the count and the first of them.
+func moduleSubject(mods []string) string {
+	switch len(mods) {
+	case 0:
+		return "no module version"
+	case 1:
+		return mods[0]
+	}
+	return fmt.Sprintf("%d module versions (%s and %d more)", len(mods), mods[0], len(mods)-1)
 }
 
 // isAre is "1 x is" or "N xs are".

@@ -251,9 +251,11 @@ func (c *Client) diagnoseDirect(ctx context.Context, d *Diagnosis, host, port st
 	return conn
 }
 
-// markBogon turns a failure after a bogon answer into dns_bogon.
+// markBogon turns a failure after a bogon answer into dns_bogon, when the
+// failure is evidence of it (cause.BogonEvidence): an expired deadline
+// stays a timeout.
 func (d *Diagnosis) markBogon(host string) {
-	if d.Bogon && d.Cause != cause.OK {
+	if d.Bogon && cause.BogonEvidence(d.Cause) {
 		d.Detail = fmt.Sprintf("%s resolved only to reserved addresses %s (resolver: %s), and then: %s: %s",
 			host, strings.Join(d.Addresses, ", "), d.Resolver, d.Cause, d.Detail)
 		d.Cause = cause.DNSBogon

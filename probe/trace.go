@@ -248,7 +248,7 @@ func (st *state) classify(err error) (cause.Code, string) {
 // reserved addresses into dns_bogon (contract §5). Through a forward
 // proxy the addresses are the proxy's, which may well be private.
 func (st *state) bogon(res *Result) {
-	if !connectionCause(res.Cause) {
+	if !cause.BogonEvidence(res.Cause) {
 		return
 	}
 	st.mu.Lock()
@@ -269,18 +269,6 @@ func (st *state) bogon(res *Result) {
 			u.Hostname(), strings.Join(c.addrs, ", "), st.c.resolverName, res.Cause, res.Detail)
 		res.Cause = cause.DNSBogon
 	}
-}
-
-// connectionCause says whether c is a failure to connect or to complete
-// the TLS handshake.
-func connectionCause(c cause.Code) bool {
-	switch c {
-	case cause.TCPRefused, cause.TCPTimeout, cause.TCPUnreachable, cause.TCPReset,
-		cause.TLSReset, cause.TLSTimeout, cause.TLSUnknownAuthority, cause.TLSHostnameMismatch,
-		cause.TLSExpired, cause.TLSPlaintext, cause.TLSFailure:
-		return true
-	}
-	return false
 }
 
 // redact is goenv.Redact(u), reusing the request's redacted URL when u

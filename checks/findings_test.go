@@ -1,0 +1,49 @@
+package checks
+
+import (
+	"testing"
+
+	"github.com/gopreflight/gopreflight/report"
+)
+
+// TestLocalPlace: an endpoint whose every address is loopback or private
+// gets advice about the process there, never about an egress firewall.
+func TestLocalPlace(t *testing.T) {
+	for _, tc := range []struct {
+		host  string
+		addrs []string
+		want  string
+	}{
+		{"127.0.0.1", nil, "on this machine (loopback)"},
+		{"[::1]", nil, "on this machine (loopback)"},
+		{"localhost", []string{"127.0.0.1", "::1"}, "on this machine (loopback)"},
+		{"10.0.0.5", nil, "on a private network"},
+		{"proxy.corp.test", []string{"192.168.1.4", "fd00::4"}, "on a private network"},
+		{"proxy.corp.test", []string{"127.0.0.1", "10.1.1.1"}, "on a private network"},
+		{"proxy.example", []string{"192.0.2.7"}, ""}, // documentation range: not a local network
+		{"proxy.example", []string{"10.0.0.1", "8.8.8.8"}, ""},
+		{"proxy.example", nil, ""},
+	} {
+		ep := &report.Endpoint{Host: tc.host, Addresses: tc.addrs}
+		if got := localPlace(ep); got != tc.want {
+			t.Errorf("localPlace(%s %v) = %q, want %q", tc.host, tc.addrs, got, tc.want)
+		}
+	}
+	if got := localPlace(nil); got != "" {
+		t.Errorf("localPlace(nil) = %q", got)
+	}
+}
+
+func TestModuleSubject(t *testing.T) {
+	for _, tc := range []struct {
+		mods []string
+		want string
+	}{
+		{[]string{"a.test/x@v1.0.0"}, "a.test/x@v1.0.0"},
+		{[]string{"a.test/x@v1.0.0", "a.test/y@v1.0.0", "a.test/z@v1.0.0"}, "3 module versions (a.test/x@v1.0.0 and 2 more)"},
+	} {
+		if got := moduleSubject(tc.mods); got != tc.want {
+			t.Errorf("moduleSubject(%v) = %q, want %q", tc.mods, got, tc.want)
+		}
+	}
+}
