@@ -74,6 +74,10 @@ type connInfo struct {
 	tlsErr                error
 	viaProxy              string
 	resolved              bool // addrs came from DNS, not an IP literal
+	// got: the request has its connection. A dial it started may still
+	// run (net/http hands a request whichever connection is free first)
+	// and report its phases; they no longer say where this request is.
+	got bool
 
 	dnsStart, connectStart, tlsStart, wrote time.Time
 }
@@ -156,13 +160,19 @@ func (st *state) trace() *httptrace.ClientTrace {
 			st.opened()
 			lock(func() {
 				st.conn.reused = i.Reused
+				st.conn.got = true
 				if st.phase < cause.PhaseHTTP {
 					st.phase = cause.PhaseHTTP
 				}
 			})
 		},
 		DNSStart: func(httptrace.DNSStartInfo) {
-			lock(func() { st.phase = cause.PhaseDNS; st.conn.dnsStart = time.Now() })
+			lock(func() {
+				if !st.conn.got {
+					st.phase = cause.PhaseDNS
+				}
+				st.conn.dnsStart = time.Now()
+			})
 		},
 		DNSDone: func(i httptrace.DNSDoneInfo) {
 			lock(func() {
@@ -178,9 +188,11 @@ func (st *state) trace() *httptrace.ClientTrace {
 		},
 		ConnectStart: func(_, addr string) {
 			lock(func() {
-				if st.conn.viaProxy != "" {
+				switch {
+				case st.conn.got:
+				case st.conn.viaProxy != "":
 					st.phase = cause.PhaseProxy
-				} else {
+				default:
 					st.phase = cause.PhaseConnect
 				}
 				if st.conn.connectStart.IsZero() {
@@ -199,7 +211,12 @@ func (st *state) trace() *httptrace.ClientTrace {
 			})
 		},
 		TLSHandshakeStart: func() {
-			lock(func() { st.phase = cause.PhaseTLS; st.conn.tlsStart = time.Now() })
+			lock(func() {
+				if !st.conn.got {
+					st.phase = cause.PhaseTLS
+				}
+				st.conn.tlsStart = time.Now()
+			})
 		},
 		TLSHandshakeDone: func(cs tls.ConnectionState, err error) {
 			lock(func() {
@@ -211,7 +228,7 @@ func (st *state) trace() *httptrace.ClientTrace {
 					// the certificate would have verified.
 					st.conn.tlsErr = verifyChain(cs.PeerCertificates, cs.ServerName, st.c.opts.RootCAs)
 				}
-				if err == nil {
+				if err == nil && !st.conn.got {
 					st.phase = cause.PhaseHTTP
 				}
 			})
