@@ -273,6 +273,7 @@ func normalize(out string, vars *strings.Replacer) string {
 				starts = append(starts, j)
 			}
 		}
+		indent := lines[i][:starts[0]]
 		var b strings.Builder
 		tw := tabwriter.NewWriter(&b, 2, 4, 2, ' ', 0)
 		for ; i < len(lines) && inTable(lines[i], starts); i++ {
@@ -287,13 +288,16 @@ func normalize(out string, vars *strings.Replacer) string {
 			fmt.Fprintln(tw, strings.Join(cells, "\t"))
 		}
 		tw.Flush()
-		res = append(res, strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")...)
+		for _, l := range strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n") {
+			res = append(res, indent+l)
+		}
 	}
 	return strings.Join(res, "\n")
 }
 
-// A table of the text report starts with a line of capital words.
-var tableHeader = regexp.MustCompile(`^[A-Z][A-Z0-9]*(  +[A-Z][A-Z0-9]*){2,} *$`)
+// A table of the text report starts with a line of capital words,
+// maybe indented.
+var tableHeader = regexp.MustCompile(`^ *[A-Z][A-Z0-9]*(  +[A-Z][A-Z0-9]*){2,} *$`)
 
 // inTable says whether line is a row of a table whose columns start at
 // starts: at least two spaces before each column.

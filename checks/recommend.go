@@ -131,11 +131,20 @@ func (res *Result) recommend(rk []*ranked) (report.Recommendation, []report.Find
 		if !ok && m.expired {
 			return report.Recommendation{Reason: "the run's deadline was reached before the proxies were measured; raise --timeout for a recommendation"}, nil
 		}
+		if !ok && len(rk) == 1 {
+			// One proxy measured: the module findings already name what
+			// it lacks and why; a second finding would repeat them.
+			return report.Recommendation{Reason: "no proxy, alone or chained, has every needed version"}, nil
+		}
 		if !ok {
-			detail := "Each needed version was asked of every proxy (and direct where GOPROXY has it); these were served by none: " + strings.Join(uncovered, ", ") + "."
+			named := uncovered
+			if len(named) > 5 {
+				named = append(named[:5:5], fmt.Sprintf("and %d more (the finding's modules)", len(uncovered)-5))
+			}
+			detail := "Each needed version was asked of every proxy (and direct where GOPROXY has it); these were served by none: " + strings.Join(named, ", ") + "."
 			f := report.Finding{
 				Severity: report.SeverityWarning, Cause: res.commonCause(uncovered),
-				Title:   fmt.Sprintf("No GOPROXY value would fetch every module: %s served by no proxy measured", plural(len(uncovered), "needed version")),
+				Title:   fmt.Sprintf("No GOPROXY value would fetch every module: %s served by no proxy measured", moduleSubject(uncovered)),
 				Detail:  detail,
 				Advice:  "Add a proxy that has these versions with --candidates, or check the versions in go.mod; nothing is recommended and --set-env writes nothing.",
 				Modules: uncovered, Endpoints: proxyURLs(rk),

@@ -74,3 +74,29 @@ func manyFailures(dir string, n int, detail string) *Report {
 	r.Gate(FailOnError)
 	return r
 }
+
+// failingHosts is a report with n modules that cannot be fetched from
+// hosts different hosts, each with its own finding and endpoint: from one
+// host down to a finding per module.
+func failingHosts(dir string, n int, detail string, hosts int) *Report {
+	r := &Report{Schema: Schema, Env: map[string]string{}}
+	byHost := map[int][]string{}
+	for i := 0; i < n; i++ {
+		h := i % hosts
+		u := fmt.Sprintf("https://h%05d.example", h)
+		m := Module{Path: fmt.Sprintf("example.test/m%05d", i), Version: "v1.0.0", File: dir + "/go.mod", Line: 5 + i, Column: 2,
+			Status: StatusUnreachable, Cause: cause.TCPTimeout, Via: u, Detail: detail,
+			Attempts: []Attempt{{Source: u, URL: u + "/example.test/m/@v/v1.0.0.info", Cause: cause.TCPTimeout, Detail: detail}}}
+		r.Modules = append(r.Modules, m)
+		byHost[h] = append(byHost[h], m.ID())
+	}
+	for h := 0; h < hosts; h++ {
+		u := fmt.Sprintf("https://h%05d.example", h)
+		r.Endpoints = append(r.Endpoints, Endpoint{URL: u, Role: probe.RoleProxy, Reachable: h%2 == 0, Cause: cause.OK, Requests: 1, Latency: Latency{P50: float64(h), P95: float64(h)}})
+		r.Findings = append(r.Findings, Finding{Severity: SeverityError, Cause: cause.TCPTimeout, Title: fmt.Sprintf("%d module versions cannot be fetched: h%05d.example:443 drops connections", len(byHost[h]), h),
+			Detail: detail, Advice: detail, Endpoints: []string{u}, Modules: byHost[h]})
+	}
+	r.Summary = Summary{Modules: n, Unreachable: n}
+	r.Gate(FailOnError)
+	return r
+}

@@ -25,7 +25,40 @@ func (r *Report) Gate(failOn string) bool {
 		}
 	}
 	r.Summary.Passed = passed
+	r.failOn = failOn
 	return passed
+}
+
+// GateOff says whether the gate was off (--fail-on never) while there
+// were errors it would otherwise have failed on: the verdict then says
+// what was found and that the gate is off, never "PASS".
+func (r *Report) GateOff() bool {
+	if r.failOn != FailOnNever {
+		return false
+	}
+	for _, f := range r.Findings {
+		if f.Severity == SeverityError || f.Severity == SeverityWarning {
+			return true
+		}
+	}
+	return r.failed() > 0
+}
+
+// Mark is the verdict's one word: PASS, FAIL, or GATE OFF when
+// --fail-on never let errors or warnings through.
+func (r *Report) Mark() string {
+	switch {
+	case r.GateOff():
+		return "GATE OFF"
+	case r.Summary.Passed:
+		return "PASS"
+	}
+	return "FAIL"
+}
+
+func (r *Report) failed() int {
+	s := r.Summary
+	return s.NotFound + s.Unreachable + s.ChecksumMismatch + s.MissingSum + s.Timeout
 }
 
 // Verdict is the one-line summary every format opens or closes with.
@@ -43,7 +76,7 @@ func (r *Report) verdict() string {
 	if s.Modules == 0 {
 		return "nothing to fetch: no module requirements"
 	}
-	failed := s.NotFound + s.Unreachable + s.ChecksumMismatch + s.MissingSum + s.Timeout
+	failed := r.failed()
 	if need == 0 {
 		for _, in := range r.Inputs {
 			if in.Vendored {
@@ -60,12 +93,38 @@ func (r *Report) verdict() string {
 		if s.Skipped > 0 {
 			msg += fmt.Sprintf(" (%d skipped)", s.Skipped)
 		}
-		if !s.Passed {
+		switch {
+		case r.GateOff():
+			msg += fmt.Sprintf(", but %s; the gate is off (--fail-on never)", r.findingCounts())
+		case !s.Passed:
 			msg += "; the gate failed on warnings"
 		}
 		return msg
 	}
-	return fmt.Sprintf("%d of %d needed module versions cannot be fetched (%s)", failed, need, r.failureCounts())
+	msg := fmt.Sprintf("%d of %d needed module versions cannot be fetched (%s)", failed, need, r.failureCounts())
+	if r.GateOff() {
+		msg += "; the gate is off (--fail-on never)"
+	}
+	return msg
+}
+
+// findingCounts is "2 errors, 1 warning".
+func (r *Report) findingCounts() string {
+	n := map[string]int{}
+	for _, f := range r.Findings {
+		n[f.Severity]++
+	}
+	var parts []string
+	for _, sev := range []string{SeverityError, SeverityWarning} {
+		switch n[sev] {
+		case 0:
+		case 1:
+			parts = append(parts, "1 "+sev)
+		default:
+			parts = append(parts, fmt.Sprintf("%d %ss", n[sev], sev))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 func (r *Report) failureCounts() string {

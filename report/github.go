@@ -46,11 +46,7 @@ func GitHubWith(w io.Writer, r *Report, opts GitHubOptions) error {
 			gh.Annotate(an)
 		}
 	}
-	mark := "PASS"
-	if !r.Summary.Passed {
-		mark = "FAIL"
-	}
-	ew.printf("gopreflight %s: %s\n", mark, oneLine(r.Verdict()))
+	ew.printf("gopreflight %s: %s\n", r.Mark(), oneLine(r.Verdict()))
 	return ew.err
 }
 

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
@@ -23,26 +24,36 @@ func TestMarkdownSections(t *testing.T) {
 		t.Errorf("first line = %q", first)
 	}
 	order := []string{
-		"### Modules that cannot be fetched",
-		"| `corp.example/lib@v0.3.1` | unreachable `tls_unknown_authority` | " + mdText(dir+"/go.mod:9") + " | direct: git.corp.example&#58;443&#58; x509&#58; certificate signed by unknown authority (issuer CN=Corp Inspection CA) |",
-		"| `example.test/typo@v1.9.9` | not_found `not_found` | ",
+		"2 of 3 needed module versions cannot be fetched",
+		"4 module versions&#58; 1 ok, 1 not found, 1 unreachable, 1 skipped; checked in 2.1 s.",
 		"### Findings",
 		"- **ERROR** `tls_unknown_authority` 1 module version unreachable via direct&#58; tls_unknown_authority",
 		"**Fix:** Trust the corporate CA",
 		"  ```sh\n  SSL_CERT_FILE=/etc/ssl/certs/corp-ca.pem\n  GOPRIVATE=corp.example\n  GONOSUMDB=corp.example\n  ```\n",
+		"  Modules: `corp.example/lib@v0.3.1`",
 		"- **WARNING** `mirror_lag`",
+		"### Modules that cannot be fetched, by cause and host",
+		"| cause | host | modules | examples | required at |",
+		"| `tls_unknown_authority` unreachable | direct | 1 | `corp.example/lib@v0.3.1` | " + mdText(dir+"/go.mod:9") + " |",
+		"| `not_found` not found | proxy.example&#58;443 | 1 | `example.test/typo@v1.9.9` | " + mdText(dir+"/go.mod:7") + " |",
+		"<details><summary>Every failing module: 2 (all shown)</summary>",
+		"| `corp.example/lib@v0.3.1` | unreachable `tls_unknown_authority` | " + mdText(dir+"/go.mod:9") + " | direct: git.corp.example&#58;443&#58; x509&#58; certificate signed by unknown authority",
+		"| `example.test/typo@v1.9.9` | not_found `not_found` | ",
+		"</details>",
 		"### Recommended GOPROXY",
 		"```sh\nGOPROXY=https://proxy.example,direct\n```",
 		"### Endpoints",
-		"| https&#58;//proxy.example | proxy | yes | 38ms | 120ms | 9 | 0 | `ok` |",
-		"| https&#58;//git.corp.example | vcs | **no** | – | – | 3 | 3 | `tls_unknown_authority` issuer CN=Corp Inspection CA |",
-		"```mermaid\nxychart-beta horizontal\n",
+		"```mermaid\n---\nconfig:\n  xyChart:\n    width: 760\n    height: 250\n",
 		`  x-axis ["redirect storage.example", "proxy proxy.example", "sumdb sum.example", "candidate mirror.example"]`,
-		"  bar [210, 120, 90, 64]\n  bar [80, 38, 55, 21]\n",
+		"  bar [210, 120, 90, 64]\n```",
+		"<details><summary>5 endpoints, 1 not reachable: latency, requests, causes</summary>",
+		"| https&#58;//git.corp.example | vcs | **no** | – | – | 3 | 3 | `tls_unknown_authority` issuer CN=Corp Inspection CA |",
+		"| https&#58;//proxy.example | proxy | yes | 38ms | 120ms | 9 | 0 | `ok` |",
 		"### Proxy ranking",
-		"| 2 | https&#58;//mirror.example | **no** | 1 | 90% | 21ms | 64ms |",
-		"Egress allow-list: 5 hosts",
-		"git.corp.example:443\nmirror.example:443\nproxy.example:443\nstorage.example:443\nsum.example:443\n",
+		"| 2 | https&#58;//mirror.example | candidate | **no** | 1 | 90% | 21ms | 64ms |",
+		"Egress allow-list: 4 hosts this build must reach",
+		"git.corp.example:443\nproxy.example:443\nstorage.example:443\nsum.example:443\n",
+		"Measured only, not on the allow-list (--candidates, not used by this build): `mirror.example:443`",
 	}
 	at := 0
 	for _, s := range order {
@@ -52,8 +63,8 @@ func TestMarkdownSections(t *testing.T) {
 		}
 		at += i + len(s)
 	}
-	if strings.Contains(md, "| `example.test/good@") || strings.Contains(md, "| `example.test/local@") {
-		t.Errorf("modules that are fine are listed as failing:\n%s", md)
+	if strings.Contains(md, "example.test/good@v1.4.0`, ") || strings.Contains(md, "example.test/local@") || strings.Contains(md, "| `example.test/good@") {
+		t.Errorf("modules that are fine are listed:\n%s", md)
 	}
 }
 
@@ -112,26 +123,39 @@ func TestMarkdownHostileText(t *testing.T) {
 	}
 }
 
+// TestMarkdownSizeLimit: whatever fails, and however much, the summary
+// stays within its budget (a tenth of GitHub's limit by default) and
+// still opens with the verdict, each cut list saying so.
 func TestMarkdownSizeLimit(t *testing.T) {
-	r := manyFailures(t.TempDir(), 20000, strings.Repeat("no such version on this proxy; ", 10))
-	for _, limit := range []int{SummaryLimit, 100 << 10, 2000} {
-		md := MarkdownSummary(r, limit)
-		if len(md) > limit {
-			t.Fatalf("summary is %d bytes, over the limit %d", len(md), limit)
-		}
-		if !strings.HasPrefix(md, "## ❌ gopreflight: 20000 of 20000") {
-			t.Errorf("limit %d: no verdict first", limit)
-		}
-		if limit < 2000 {
-			continue
-		}
-		if len(md) < limit/4 {
-			t.Errorf("limit %d: summary cut to %d bytes, far more than needed", limit, len(md))
-		}
-		for _, want := range []string{"more not shown; see the JSON report", "### Endpoints", "```mermaid"} {
-			if !strings.Contains(md, want) {
-				t.Errorf("limit %d: truncated summary lacks %q", limit, want)
+	long := strings.Repeat("no such version on this proxy; ", 10)
+	shapes := map[string]*Report{
+		"one host, 5000 modules":         failingHosts(t.TempDir(), 5000, long, 1),
+		"every module its own host":      failingHosts(t.TempDir(), 5000, long, 5000),
+		"20000 modules, 20000 endpoints": failingHosts(t.TempDir(), 20000, long, 20000),
+	}
+	for name, r := range shapes {
+		n := r.Summary.Modules
+		for _, limit := range []int{SummaryBudget, SummaryLimit, 2000} {
+			md := MarkdownSummary(r, limit)
+			if len(md) > limit {
+				t.Fatalf("%s, limit %d: summary is %d bytes", name, limit, len(md))
 			}
+			if !strings.HasPrefix(md, fmt.Sprintf("## ❌ gopreflight: %d of %d", n, n)) {
+				t.Errorf("%s, limit %d: no verdict first", name, limit)
+			}
+			if limit < SummaryBudget {
+				continue
+			}
+			for _, want := range []string{"more not shown (bound: ", "### Findings", "### Modules that cannot be fetched, by cause and host", "### Endpoints", "```mermaid"} {
+				if !strings.Contains(md, want) {
+					t.Errorf("%s, limit %d: summary lacks %q", name, limit, want)
+				}
+			}
+		}
+		var b bytes.Buffer
+		Markdown(&b, r)
+		if b.Len() >= 100<<10 {
+			t.Errorf("%s: Markdown writes %d bytes, want under 100 KB", name, b.Len())
 		}
 	}
 }

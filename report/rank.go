@@ -11,3 +11,16 @@ func (r *Report) FastestProxy() string {
 	}
 	return best.URL
 }
+
+// EndpointLatency is the latency the summary and the text report show
+// for an endpoint: for a proxy in the ranking, the ranking's figures
+// (measured on the same module set for every proxy, so that they compare),
+// so one proxy shows one p95 everywhere; for any other endpoint, its own.
+func (r *Report) EndpointLatency(e Endpoint) RankLatency {
+	for _, k := range r.Ranking {
+		if k.URL == e.URL {
+			return k.Latency
+		}
+	}
+	return RankLatency{P50: e.Latency.P50, P95: e.Latency.P95}
+}

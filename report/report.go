@@ -49,6 +49,9 @@ type Report struct {
 	Ranking        []Rank            `json:"ranking"`
 	Summary        Summary           `json:"summary"`
 	Checksums      Checksums         `json:"checksums"`
+
+	// failOn is the --fail-on level Gate applied, for the verdict.
+	failOn string
 }
 
 // Input is one go.mod (a go.work contributes one per used module).

@@ -98,29 +98,40 @@ func TestGateAndVerdict(t *testing.T) {
 	}
 }
 
-func TestTextLeadsWithFindings(t *testing.T) {
+// TestTextLeadsWithTheAnswer: the verdict, then the findings, then the
+// failing modules by cause and host and one per row, then the hosts to
+// allow; a passing module is counted, never listed.
+func TestTextLeadsWithTheAnswer(t *testing.T) {
 	r := &Report{
 		Modules:   []Module{{Path: "example.test/a", Version: "v1.0.0", Status: StatusOK}, {Path: "example.test/b\n::error::x", Version: "v1.0.0", Status: StatusNotFound, Cause: cause.NotFound}},
 		Endpoints: []Endpoint{{URL: "https://proxy.example", Role: probe.RoleProxy}, {URL: "https://storage.example:8443", Role: probe.RoleRedirect}},
 		Findings:  []Finding{{Severity: SeverityError, Cause: cause.NotFound, Title: "1 module version not found", Advice: "check go.mod"}},
 		Summary:   Summary{Modules: 2, OK: 1, NotFound: 1},
 	}
+	r.Gate(FailOnError)
 	var b strings.Builder
 	if err := Text(&b, r); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
-	fi, al, tb := strings.Index(out, "Findings"), strings.Index(out, "allow-list"), strings.Index(out, "MODULE")
-	if !(fi >= 0 && fi < al && al < tb) {
-		t.Errorf("order: findings %d, allow-list %d, table %d\n%s", fi, al, tb, out)
+	if !strings.HasPrefix(out, "FAIL: 1 of 2 needed module versions cannot be fetched (1 not_found)\n") {
+		t.Errorf("text does not open with the verdict:\n%s", out)
 	}
-	for _, want := range []string{"proxy.example:443", "storage.example:8443", "FAIL: 1 of 2"} {
+	at := 0
+	for _, s := range []string{"Findings", "Modules that cannot be fetched, by cause and host", "MODULE", "Other module versions: 1 ok", "allow-list", "FAIL: 1 of 2"} {
+		i := strings.Index(out[at:], s)
+		if i < 0 {
+			t.Fatalf("text lacks %q after offset %d:\n%s", s, at, out)
+		}
+		at += i + len(s)
+	}
+	for _, want := range []string{"proxy.example:443", "storage.example:8443"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text lacks %q:\n%s", want, out)
 		}
 	}
-	if strings.Index(out, "example.test/b") > strings.Index(out, "example.test/a ") {
-		t.Error("failing modules should come first")
+	if strings.Contains(out, "example.test/a") {
+		t.Errorf("a passing module is listed:\n%s", out)
 	}
 	if strings.Contains(out, "b\n::error") {
 		t.Error("a newline from module text reached the output")

@@ -6,13 +6,20 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/gopreflight/gopreflight/probe"
 )
 
-// Text writes the human report: findings and their fixes first, then the
-// hosts the build must reach, then the module and endpoint tables, and the
-// verdict last.
+// Text writes the human report, answer first: the verdict; the findings
+// with their fixes and the modules each affects (bounded); the failing
+// modules grouped by cause and host, then listed one per row up to
+// TextModuleBound with a note; passing and skipped modules as counts;
+// the hosts the build must reach; the checksum, endpoint and ranking
+// tables; and the verdict again as the last line, where a terminal leaves
+// it.
 func Text(w io.Writer, r *Report) error {
 	b := &errWriter{w: w}
+	b.printf("%s: %s\n\n", r.Mark(), oneLine(r.Verdict()))
 	if len(r.Findings) > 0 {
 		b.printf("Findings\n")
 		for _, f := range r.Findings {
@@ -28,8 +35,54 @@ func Text(w io.Writer, r *Report) error {
 					b.printf("        %s\n", oneLine(l))
 				}
 			}
+			if len(f.Modules) > 1 {
+				ids, more := f.Modules, 0
+				if len(ids) > textFindingModules {
+					ids, more = ids[:textFindingModules], len(ids)-textFindingModules
+				}
+				b.printf("      modules (%d): %s", len(f.Modules), oneLine(strings.Join(ids, ", ")))
+				if more > 0 {
+					b.printf(" and %d more", more)
+				}
+				b.printf("\n")
+			}
 		}
 		b.printf("\n")
+	}
+	if groups := FailureGroups(r); len(groups) > 0 {
+		b.printf("Modules that cannot be fetched, by cause and host\n")
+		tw := tabwriter.NewWriter(b, 2, 4, 2, ' ', 0)
+		fmt.Fprintf(tw, "  CAUSE\tSTATUS\tHOST\tMODULES\tEXAMPLES\tWHERE\n")
+		for _, g := range groups {
+			ids, more := IDs(g.Modules, 2)
+			ex := strings.Join(ids, ", ")
+			if more > 0 {
+				ex += fmt.Sprintf(" and %d more", more)
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%s\t%s\n", g.Cause, g.Status, oneLine(g.RouteText()), len(g.Modules), oneLine(ex), oneLine(Lines(g.Modules, 4, func(f string) string { return f })))
+		}
+		tw.Flush()
+		b.printf("\n")
+		failing := FailingModules(r)
+		shown := min(len(failing), TextModuleBound)
+		if shown < len(failing) {
+			b.printf("Failing modules: the first %d of %d (the JSON report, --output, has every one)\n", shown, len(failing))
+		} else {
+			b.printf("Failing modules\n")
+		}
+		tw = tabwriter.NewWriter(b, 2, 4, 2, ' ', 0)
+		fmt.Fprintf(tw, "  MODULE\tVERSION\tSTATUS\tCAUSE\tVIA\tTIME\tWHERE\n")
+		for _, m := range failing[:shown] {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%dms\t%s:%d\n", oneLine(m.Path), oneLine(m.Version), m.Status, m.Cause, oneLine(m.Via), m.DurationMS, m.File, m.Line)
+		}
+		tw.Flush()
+		if shown < len(failing) {
+			b.printf("  … %d more not shown (bound: %d rows)\n", len(failing)-shown, TextModuleBound)
+		}
+		b.printf("\n")
+	}
+	if others := otherModules(r); others != "" {
+		b.printf("%s\n\n", others)
 	}
 	if allow := AllowList(r); len(allow) > 0 {
 		b.printf("Hosts this build must reach (egress allow-list)\n")
@@ -38,25 +91,26 @@ func Text(w io.Writer, r *Report) error {
 		}
 		b.printf("\n")
 	}
-	if len(r.Modules) > 0 {
-		mods := append([]Module(nil), r.Modules...)
-		sort.SliceStable(mods, func(i, j int) bool { return statusRank(mods[i].Status) < statusRank(mods[j].Status) })
-		tw := tabwriter.NewWriter(b, 2, 4, 2, ' ', 0)
-		fmt.Fprintf(tw, "MODULE\tVERSION\tSTATUS\tCAUSE\tVIA\tTIME\tWHERE\n")
-		for _, m := range mods {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%dms\t%s:%d\n", oneLine(m.Path), oneLine(m.Version), m.Status, m.Cause, oneLine(m.Via), m.DurationMS, m.File, m.Line)
+	if cands := CandidateHosts(r); len(cands) > 0 {
+		b.printf("Candidates measured, not used by this build (not on the allow-list)\n")
+		for _, h := range cands {
+			b.printf("  %s\n", h)
 		}
-		tw.Flush()
 		b.printf("\n")
 	}
 	checksumText(b, r)
 	if len(r.Endpoints) > 0 {
 		tw := tabwriter.NewWriter(b, 2, 4, 2, ' ', 0)
 		fmt.Fprintf(tw, "ENDPOINT\tROLE\tREACHABLE\tCAUSE\tP50\tP95\tREQUESTS\tFAILURES\n")
-		for _, e := range r.Endpoints {
-			fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%.0fms\t%.0fms\t%d\t%d\n", oneLine(e.URL), e.Role, e.Reachable, e.Cause, e.Latency.P50, e.Latency.P95, e.Requests, e.Failures)
+		eps := endpointOrder(r.Endpoints)
+		for _, e := range eps[:min(len(eps), TextModuleBound)] {
+			lat := r.EndpointLatency(e)
+			fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%.0fms\t%.0fms\t%d\t%d\n", oneLine(e.URL), e.Role, e.Reachable, e.Cause, lat.P50, lat.P95, e.Requests, e.Failures)
 		}
 		tw.Flush()
+		if n := len(eps) - TextModuleBound; n > 0 {
+			b.printf("… %d more endpoints not shown (bound: %d rows)\n", n, TextModuleBound)
+		}
 		b.printf("\n")
 	}
 	rankingText(b, r)
@@ -65,12 +119,61 @@ func Text(w io.Writer, r *Report) error {
 	} else if len(r.Ranking) > 0 && r.Recommendation.Reason != "" {
 		b.printf("No GOPROXY recommended: %s\n", oneLine(r.Recommendation.Reason))
 	}
-	mark := "PASS"
-	if !r.Summary.Passed {
-		mark = "FAIL"
-	}
-	b.printf("%s: %s in %dms\n", mark, r.Verdict(), r.DurationMS)
+	b.printf("%s: %s in %dms\n", r.Mark(), oneLine(r.Verdict()), r.DurationMS)
 	return b.err
+}
+
+// TextModuleBound is how many rows the text report's per-module and
+// endpoint tables show at most; the JSON report has every one.
+const TextModuleBound = 100
+
+// textFindingModules is how many modules a finding lists in the text
+// report.
+const textFindingModules = 10
+
+// otherModules counts the modules that do not fail, which are never
+// listed one by one: "Other module versions: 12 ok, 3 skipped (2 local
+// replace, 1 ignored)".
+func otherModules(r *Report) string {
+	s := r.Summary
+	if s.OK+s.Skipped == 0 {
+		return ""
+	}
+	var parts []string
+	if s.OK > 0 {
+		parts = append(parts, fmt.Sprintf("%d ok", s.OK))
+	}
+	if s.Skipped > 0 {
+		why := map[string]int{}
+		var order []string
+		for _, m := range r.Modules {
+			if m.Status != StatusSkipped {
+				continue
+			}
+			d := clip(m.Detail, 60)
+			if d == "" {
+				d = "skipped"
+			}
+			if why[d] == 0 {
+				order = append(order, d)
+			}
+			why[d]++
+		}
+		var ws []string
+		for i, d := range order {
+			if i == 5 {
+				ws = append(ws, fmt.Sprintf("%d other reasons", len(order)-5))
+				break
+			}
+			ws = append(ws, fmt.Sprintf("%d %s", why[d], d))
+		}
+		parts = append(parts, fmt.Sprintf("%d skipped (%s)", s.Skipped, strings.Join(ws, ", ")))
+	}
+	label := "Module versions"
+	if r.failed() > 0 {
+		label = "Other module versions"
+	}
+	return label + ": " + strings.Join(parts, ", ")
 }
 
 // rankingText writes the proxy ranking and names the winner and why.
@@ -105,13 +208,29 @@ func yesNo(v bool) string {
 }
 
 // AllowList returns the host:port of every endpoint the build contacts,
-// sorted: what a firewall must allow.
+// sorted: what a firewall must allow. Candidate proxies are measured, not
+// used by the build: they are not on it (see CandidateHosts).
 func AllowList(r *Report) []string {
+	return hostsOf(r, func(e Endpoint) bool { return e.Role != probe.RoleCandidate })
+}
+
+// CandidateHosts returns the host:port of every --candidates proxy that
+// the allow-list does not already hold, sorted: measured for the ranking,
+// needed only if GOPROXY is changed to use them.
+func CandidateHosts(r *Report) []string {
+	used := map[string]bool{}
+	for _, h := range AllowList(r) {
+		used[h] = true
+	}
+	return hostsOf(r, func(e Endpoint) bool { return e.Role == probe.RoleCandidate && !used[hostPort(e.URL)] })
+}
+
+func hostsOf(r *Report, keep func(Endpoint) bool) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, e := range r.Endpoints {
 		hp := hostPort(e.URL)
-		if hp == "" || seen[hp] {
+		if hp == "" || seen[hp] || !keep(e) {
 			continue
 		}
 		seen[hp] = true
@@ -119,6 +238,14 @@ func AllowList(r *Report) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// plural is "1 thing" or "N things".
+func plural(n int, s string) string {
+	if n == 1 {
+		return "1 " + s
+	}
+	return fmt.Sprintf("%d %ss", n, s)
 }
 
 func hostPort(u string) string {
