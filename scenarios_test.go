@@ -204,10 +204,10 @@ exclude example.test/good v0.9.0
 				t.Errorf("%s not (wholly) cached with GOPROXY=off: %s/%s", p, m.Status, m.Cause)
 			}
 		}
-		if f := findingWith(tr.rep, cause.NotFound, report.SeverityError); f == nil || !strings.Contains(f.Title, "GOPROXY=off forbids downloads, and 2 module versions are not in the module cache") {
+		if f := findingWith(tr.rep, cause.NotFound, report.SeverityError); f == nil || !strings.Contains(f.Title, "GOPROXY=off forbids downloads, and 2 module versions (example.test/good2@v1.0.0 and 1 more) are not in the module cache") {
 			t.Errorf("findings: %+v", tr.rep.Findings)
 		}
-		if f := findingWith(tr.rep, cause.NotFound, report.SeverityNotice); f == nil || !strings.Contains(f.Title, "1 module version served from the module cache; with GOPROXY=off a cold cache could not fetch it") {
+		if f := findingWith(tr.rep, cause.NotFound, report.SeverityNotice); f == nil || !strings.Contains(f.Title, "example.test/good@v1.0.0 served from the module cache; with GOPROXY=off a cold cache could not fetch it") {
 			t.Errorf("findings: %+v", tr.rep.Findings)
 		}
 	})

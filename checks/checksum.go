@@ -415,7 +415,7 @@ func (res *Result) sumFindings() []report.Finding {
 	if idx := byKind[mismatchGoSum]; len(idx) > 0 {
 		out = append(out, report.Finding{
 			Severity: report.SeverityError, Cause: cause.ChecksumMismatch,
-			Title:     fmt.Sprintf("go.sum disagrees with the checksum database %s for %s", sums.Database, plural(len(idx), "module version")),
+			Title:     fmt.Sprintf("go.sum disagrees with the checksum database %s for %s", sums.Database, moduleSubject(ids(idx))),
 			Detail:    first(idx),
 			Advice:    "Find which side changed before touching anything: look at go.sum's history in version control (git log -p go.sum) for the line named; the database is append-only and signed, so a go.sum line that differs from it was edited or came from different bytes. Restore the line from version control, or rerun `go mod download` and review the diff; do not wipe caches or delete go.sum blindly.",
 			Endpoints: dbEndpoint, Modules: ids(idx),
@@ -438,7 +438,7 @@ func (res *Result) sumFindings() []report.Finding {
 		}
 		out = append(out, report.Finding{
 			Severity: report.SeverityError, Cause: cause.ChecksumMismatch,
-			Title:     fmt.Sprintf("mirror %s serves bytes that do not match %s for %s", m, ref, plural(len(idx), "module version")),
+			Title:     fmt.Sprintf("mirror %s serves bytes that do not match %s for %s", m, ref, moduleSubject(ids(idx))),
 			Detail:    first(idx),
 			Advice:    "Treat this mirror as compromised or corrupted for these versions: find which side changed (go.sum in version control, or the mirror) by comparing with another mirror or the origin; report it to the mirror's operator; do not wipe caches or edit go.sum to match.",
 			Endpoints: []string{m}, Modules: ids(idx),

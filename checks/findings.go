@@ -162,7 +162,7 @@ func (fc *findingContext) coldFindings() []report.Finding {
 		}
 		out = append(out, report.Finding{
 			Severity: report.SeverityNotice, Cause: cause.NotFound,
-			Title:     fmt.Sprintf("%s served from the module cache; with GOPROXY=off a cold cache could not fetch %s", plural(len(off), "module version"), them),
+			Title:     fmt.Sprintf("%s served from the module cache; with GOPROXY=off a cold cache could not fetch %s", moduleSubject(off), them),
 			Detail:    "GOPROXY=off forbids downloads: this build works only while GOMODCACHE holds these versions.",
 			Advice:    "Keep the module cache (restore it in CI), vendor the dependencies (go mod vendor), or set a GOPROXY for cache misses.",
 			Endpoints: []string{}, Modules: off,
@@ -176,7 +176,7 @@ func (fc *findingContext) coldFindings() []report.Finding {
 		sort.Strings(eps)
 		out = append(out, report.Finding{
 			Severity: report.SeverityWarning, Cause: cause.ChecksumMismatch,
-			Title:     fmt.Sprintf("served from the module cache; a cold cache would fail: %s serves bytes that do not match for %s", strings.Join(eps, ", "), plural(len(mismatched), "module version")),
+			Title:     fmt.Sprintf("served from the module cache; a cold cache would fail: %s serves bytes that do not match for %s", strings.Join(eps, ", "), moduleSubject(mismatched)),
 			Detail:    detail,
 			Advice:    "The cached copies match go.sum; the route's do not. Treat the mirror as corrupted or compromised for these versions and report it to its operator before a cache miss sends a build there.",
 			Endpoints: eps, Modules: mismatched,
@@ -224,7 +224,6 @@ func (fc *findingContext) moduleFinding(k groupKey, mods []string, eps []*report
 	if k.via != "" && k.via != goenv.Direct && !slices.Contains(f.Endpoints, k.via) {
 		f.Endpoints = append(f.Endpoints, k.via)
 	}
-	n := plural(len(mods), "module version")
 	subject := moduleSubject(mods)
 	switch {
 	case k.via == goenv.Off && fc.res.Config.Offline:
@@ -235,7 +234,7 @@ func (fc *findingContext) moduleFinding(k groupKey, mods []string, eps []*report
 		f.Endpoints = []string{}
 		return f
 	case k.via == goenv.Off:
-		f.Title = fmt.Sprintf("GOPROXY=off forbids downloads, and %s not in the module cache", isAre(n, len(mods)))
+		f.Title = fmt.Sprintf("GOPROXY=off forbids downloads, and %s not in the module cache", isAre(subject, len(mods)))
 		f.Detail = "With GOPROXY=off the build can use only what GOMODCACHE already holds."
 		f.Advice = "Fill the module cache where downloads are allowed (go mod download), vendor the dependencies (go mod vendor), or set a GOPROXY."
 		f.Endpoints = []string{}

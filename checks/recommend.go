@@ -369,7 +369,7 @@ func (res *Result) lagFindings(rk []*ranked) []report.Finding {
 		}
 		f := report.Finding{
 			Severity: report.SeverityNotice, Cause: cause.MirrorLag,
-			Title:     fmt.Sprintf("%s lags behind other proxies: %s missing", k.row.URL, plural(len(ids), "version")),
+			Title:     fmt.Sprintf("%s lags behind other proxies: %s missing", k.row.URL, moduleSubject(ids)),
 			Detail:    "@v/list and @latest were compared across the proxies; each version was confirmed missing by a 404/410 for its .info here: " + strings.Join(notes, "; ") + ".",
 			Advice:    "Prefer a fresher candidate (see the ranking).",
 			Endpoints: []string{k.row.URL},
