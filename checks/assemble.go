@@ -169,7 +169,7 @@ func endpointReport(ep probe.Endpoint) report.Endpoint {
 		}
 	case !ep.Answered:
 		e.Cause = ep.LastCause
-		if d != nil && beforeHTTP(d.Cause) {
+		if d != nil && beforeHTTP(d.Cause) && !passedBy(d.Cause, ep.LastCause) {
 			e.Cause, e.Detail = d.Cause, d.Detail
 		}
 	case failures > 0:
@@ -190,6 +190,33 @@ func beforeHTTP(c cause.Code) bool {
 		return false
 	}
 	return true
+}
+
+// passedBy says whether diag, the probe's failure, is a deadline that
+// expired in a phase the run's own requests got past (they failed later,
+// with run): on a slow path the probe's connection just ran out of time
+// there, and the run's cause is the one that happened.
+func passedBy(diag, run cause.Code) bool {
+	switch diag {
+	case cause.DNSTimeout, cause.TCPTimeout, cause.TLSTimeout:
+		return phaseOf(diag) < phaseOf(run)
+	}
+	return false
+}
+
+// phaseOf orders causes by the phase they happen in: the resolver, the
+// connection, TLS, then the HTTP exchange.
+func phaseOf(c cause.Code) int {
+	switch c {
+	case cause.DNSNXDomain, cause.DNSTimeout, cause.DNSFailure:
+		return 0
+	case cause.DNSBogon, cause.TCPRefused, cause.TCPTimeout, cause.TCPUnreachable, cause.ProxyUnreachable:
+		return 1
+	case cause.TLSReset, cause.TLSTimeout, cause.TLSUnknownAuthority, cause.TLSHostnameMismatch,
+		cause.TLSExpired, cause.TLSPlaintext, cause.TLSFailure:
+		return 2
+	}
+	return 3
 }
 
 func commonest(m map[cause.Code]int) cause.Code {
