@@ -105,7 +105,7 @@ func publish(opts *options, getenv func(string) string, rep *report.Report, raw 
 		warn(gh.SetOutput(o[0], o[1]))
 	}
 	if opts.summary {
-		warn(gh.AddSummary(report.MarkdownSummary(rep, report.SummaryLimit)))
+		warn(gh.AddSummary(report.MarkdownSummary(rep, report.SummaryBudget)))
 	}
 	if opts.setEnv && rep.Recommendation.GOPROXY != "" {
 		v, err := unredactProxyList(rep.Recommendation.GOPROXY, raw)

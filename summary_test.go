@@ -80,6 +80,9 @@ func TestSummaryWhenManyFail(t *testing.T) {
 				mods = append(mods, m)
 			}
 			env, args := tc.setup(t, mods)
+			// As a workflow step: the job summary file gets the same.
+			stepSummary := filepath.Join(t.TempDir(), "step_summary")
+			env["GITHUB_ACTIONS"], env["GITHUB_STEP_SUMMARY"], env["GITHUB_OUTPUT"] = "true", stepSummary, filepath.Join(t.TempDir(), "output")
 			dir := writeModule(t, map[string]string{"go.mod": "module example.test/app\n\ngo 1.21\n\nrequire (\n" + req.String() + ")\n"})
 			chdir(t, dir) // go.mod lines read as a workflow shows them: relative
 			tr := runTool(t, env, append(append([]string{"--retries", "0", "--timeout", "60s", "--format", "markdown"}, args...), ".")...)
@@ -92,6 +95,9 @@ func TestSummaryWhenManyFail(t *testing.T) {
 			}
 			if len(md) >= 100<<10 {
 				t.Errorf("summary is %d bytes, want under 100 KB", len(md))
+			}
+			if step, err := os.ReadFile(stepSummary); err != nil || len(step) >= 100<<10 || !strings.HasPrefix(string(step), md[:strings.Index(md, "\n")]) {
+				t.Errorf("job summary file: %d bytes (%v), want under 100 KB and the same verdict", len(step), err)
 			}
 			verdict := fmt.Sprintf("## ❌ gopreflight: %d of %d needed module versions cannot be fetched", tc.failing, tc.n)
 			if !strings.HasPrefix(md, verdict) {
