@@ -474,8 +474,10 @@ func localAdvice(c cause.Code, ep *report.Endpoint, hp, alt string) string {
 		advice = fmt.Sprintf("%s is %s, and nothing listens there: the %s process is down or the port is wrong. Start it, or correct the address where it is configured.", hp, place, what)
 	case cause.TCPTimeout, cause.TLSTimeout, cause.Timeout:
 		advice = fmt.Sprintf("%s is %s: the %s process there accepts no connection or answers too slowly (hung or overloaded). Restart it or give it resources.", hp, place, what)
+	case cause.TLSReset, cause.TLSHostnameMismatch, cause.TLSExpired, cause.TLSPlaintext, cause.TLSFailure:
+		advice = fmt.Sprintf("%s is %s, so no egress policy is involved: check the TLS setup of the %s listening there (its certificate, the names and dates in it, TLS on that port at all).", hp, place, what)
 	default:
-		advice = fmt.Sprintf("%s is %s, so no egress policy is involved: the %s process there, or another program on that port, fails the exchange; check what runs on %s.", hp, place, what, hp)
+		advice = fmt.Sprintf("%s is %s, so no egress policy is involved: the %s process there, or another program on that port, breaks the connection; check what runs on %s.", hp, place, what, hp)
 	}
 	if alt != "" {
 		advice += fmt.Sprintf(" Meanwhile %s answers from here: use it, keeping direct for private modules.", alt)
