@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/gopreflight/gopreflight/cause"
@@ -74,6 +75,29 @@ func TestEndpointCauseKeepsTheRunsPhase(t *testing.T) {
 			Diagnosis: &probe.Diagnosis{Cause: tc.diag, Detail: "probe"}}
 		if got := endpointReport(ep).Cause; got != tc.want {
 			t.Errorf("run %s, probe %s: endpoint %s, want %s", tc.run, tc.diag, got, tc.want)
+		}
+	}
+}
+
+// TestLocalAdvice: at a loopback or private address the advice names the
+// process there, never a firewall.
+func TestLocalAdvice(t *testing.T) {
+	for _, tc := range []struct {
+		c    cause.Code
+		role probe.Role
+		addr string
+		want string
+	}{
+		{cause.TCPRefused, probe.RoleProxy, "127.0.0.1", "127.0.0.1:9 is on this machine (loopback), and nothing listens there: the proxy process is down or the port is wrong."},
+		{cause.TCPRefused, probe.RoleSumDB, "10.1.2.3", "10.1.2.3:9 is on a private network, and nothing listens there: the checksum database process is down or the port is wrong."},
+		{cause.TCPTimeout, probe.RoleProxy, "127.0.0.1", "accepts no connection or answers too slowly"},
+		{cause.TLSHostnameMismatch, probe.RoleVCS, "192.168.0.7", "check the TLS setup of the git server listening there"},
+		{cause.TCPReset, probe.RoleRedirect, "127.0.0.1", "the server process there, or another program on that port, breaks the connection"},
+	} {
+		ep := &report.Endpoint{Host: tc.addr, Role: tc.role}
+		got := localAdvice(tc.c, ep, tc.addr+":9", "")
+		if !strings.Contains(got, tc.want) || strings.Contains(strings.ToLower(got), "firewall") {
+			t.Errorf("%s at %s: %q, want it to say %q and no firewall", tc.c, tc.addr, got, tc.want)
 		}
 	}
 }
