@@ -67,6 +67,12 @@ func (r *Report) Verdict() string {
 	if n := r.Summary.Cached; n > 0 {
 		v += fmt.Sprintf("; %s served from the module cache", versions(n))
 	}
+	if r.GateOff() {
+		if r.failed() == 0 {
+			v += ", but " + r.findingCounts()
+		}
+		v += "; the gate is off (--fail-on never)"
+	}
 	return v
 }
 
@@ -93,19 +99,12 @@ func (r *Report) verdict() string {
 		if s.Skipped > 0 {
 			msg += fmt.Sprintf(" (%d skipped)", s.Skipped)
 		}
-		switch {
-		case r.GateOff():
-			msg += fmt.Sprintf(", but %s; the gate is off (--fail-on never)", r.findingCounts())
-		case !s.Passed:
+		if !s.Passed {
 			msg += "; the gate failed on warnings"
 		}
 		return msg
 	}
-	msg := fmt.Sprintf("%d of %d needed module versions cannot be fetched (%s)", failed, need, r.failureCounts())
-	if r.GateOff() {
-		msg += "; the gate is off (--fail-on never)"
-	}
-	return msg
+	return fmt.Sprintf("%d of %d needed module versions cannot be fetched (%s)", failed, need, r.failureCounts())
 }
 
 // findingCounts is "2 errors, 1 warning".

@@ -140,7 +140,7 @@ func (g FailureGroup) RouteText() string {
 	case "":
 		return "(no request answered before the deadline)"
 	case "off":
-		return "GOPROXY=off (module cache only)"
+		return "module cache only (GOPROXY=off or --offline)"
 	}
 	return g.Host
 }
