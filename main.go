@@ -133,6 +133,14 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	// The two commands beside the check (contract §1); a directory of
+	// that name is checked as ./explain or ./run.
+	if len(args) > 0 && args[0] == "explain" {
+		return runExplain(ctx, args[1:], getenv, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "run" {
+		return runCommand(ctx, args[1:], getenv, stdout, stderr)
+	}
 	opts, err := parseFlags(args, getenv, stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -61,6 +61,7 @@ func markdown(r *Report, max int) string {
 		p(" GOPROXY: %s", mdCode(gp))
 	}
 	p("\n\n")
+	b.WriteString(explainedMarkdown(r, max))
 
 	var failing []Module
 	for _, m := range r.Modules {

@@ -49,6 +49,9 @@ type Report struct {
 	Ranking        []Rank            `json:"ranking"`
 	Summary        Summary           `json:"summary"`
 	Checksums      Checksums         `json:"checksums"`
+	// Explained lists the failures a go command's log names (gopreflight
+	// explain and run only).
+	Explained []Explained `json:"explained,omitempty"`
 }
 
 // Input is one go.mod (a go.work contributes one per used module).

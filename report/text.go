@@ -13,6 +13,7 @@ import (
 // verdict last.
 func Text(w io.Writer, r *Report) error {
 	b := &errWriter{w: w}
+	explainedText(b, r)
 	if len(r.Findings) > 0 {
 		b.printf("Findings\n")
 		for _, f := range r.Findings {
