@@ -56,6 +56,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: gopreflight [flags] [PATH ...]
+       gopreflight explain [flags] [--path PATH] [LOG ...]
+       gopreflight run [flags] [--path PATH] -- COMMAND [ARGS...]
 
 Checks that every module the build of PATH needs can be fetched through the
 routes the go command would take, and names the cause of every failure.
