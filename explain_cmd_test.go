@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -131,6 +132,36 @@ func TestExplainCommand(t *testing.T) {
 		ex = runExplainTool(t, vars, "run", "--", envBin, "-i", "sh", "-c", "echo compile error >&2; exit 3")
 		if ex.code != 3 || !strings.Contains(ex.stderr, "nothing to explain") {
 			t.Errorf("exit %d stderr %q; want 3 and nothing to explain", ex.code, ex.stderr)
+		}
+	})
+	t.Run("versions the log names that go.mod does not require are checked too", func(t *testing.T) {
+		t.Parallel()
+		// go get of a version the proxy lacks, and a go line whose
+		// toolchain the proxy lacks: go.mod requires neither module.
+		getLog := goLog(t, worldModule(t, []string{goodMod}, nil), map[string]string{"GOPROXY": fixed.URL()}, []string{"get", "example.test/good@v1.9.9"})
+		tcDir := writeModule(t, map[string]string{"go.mod": "module example.test/app\n\ngo 1.99.1\n"})
+		tcLog := goLog(t, tcDir, map[string]string{"GOPROXY": fixed.URL(), "GOTOOLCHAIN": "auto"}, []string{"mod", "download"})
+		both := filepath.Join(t.TempDir(), "both.log")
+		if err := os.WriteFile(both, []byte(getLog+tcLog), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ex := runExplainTool(t, map[string]string{"GOPROXY": fixed.URL()}, "explain", "--format", "json", "--retries", "0", "--path", dir, both)
+		if ex.rep == nil {
+			t.Fatalf("exit %d: %s", ex.code, ex.stderr)
+		}
+		want := map[string]bool{"example.test/good@v1.9.9": false, "golang.org/toolchain@v0.0.1-go1.99.1." + runtime.GOOS + "-" + runtime.GOARCH: false}
+		for _, e := range ex.rep.Explained {
+			if _, ok := want[e.Module]; ok {
+				want[e.Module] = true
+				if e.Cause != cause.NotFound || e.State != report.StatePersistent {
+					t.Errorf("%s: %s %s (%s), want persistent not_found", e.Module, e.State, e.Cause, e.Detail)
+				}
+			}
+		}
+		for m, seen := range want {
+			if !seen {
+				t.Errorf("%s not explained: %+v\nlogs:\n%s%s", m, ex.rep.Explained, getLog, tcLog)
+			}
 		}
 	})
 	t.Run("in Actions: annotation at the go.mod line, job summary", func(t *testing.T) {
