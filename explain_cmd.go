@@ -168,8 +168,9 @@ func explainFailures(ctx context.Context, opts *options, path string, fs []expla
 			return exitInput, err
 		}
 	}
+	forgetSynthetic(rep, paths, path)
+	rep.Gate(opts.failOn) // the summary is the live check's; the exit code is the log's
 	rep.Explained = explain.Judge(fs, rep)
-	rep.Summary.Passed = false // the log holds failures, whatever the check says now
 
 	render, _ := report.Lookup(opts.format)
 	if opts.format == "github" {
@@ -232,6 +233,29 @@ func explainPaths(path string, fs []explain.Failure) (paths []string, cleanup fu
 		}
 	}
 	return append(paths, dir), cleanup, nil
+}
+
+// forgetSynthetic drops the module explainPaths made from the report's
+// inputs and its file positions: it is no file of the user's, and
+// annotations must fall back to the user's go.mod.
+func forgetSynthetic(rep *report.Report, paths []string, path string) {
+	if len(paths) == 0 || (len(paths) == 1 && paths[0] == orDot(path)) {
+		return
+	}
+	synth := paths[len(paths)-1]
+	inSynth := func(file string) bool { return file != "" && filepath.Dir(file) == synth }
+	inputs := rep.Inputs[:0]
+	for _, in := range rep.Inputs {
+		if !inSynth(in.File) {
+			inputs = append(inputs, in)
+		}
+	}
+	rep.Inputs = inputs
+	for i := range rep.Modules {
+		if m := &rep.Modules[i]; inSynth(m.File) {
+			m.File, m.Line, m.Column = "", 0, 0
+		}
+	}
 }
 
 func appendFile(name string, data []byte) error {

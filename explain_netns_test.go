@@ -80,7 +80,7 @@ func TestExplainNetworkNamespace(t *testing.T) {
 			if err := json.Unmarshal(data, rep); err != nil {
 				t.Fatal(err)
 			}
-			checkExplained(t, tt.want, goodMod, string(log), toolRun{rep: normal}, explainRun{code: ex.code, rep: rep, stdout: ex.out})
+			checkExplained(t, tt.want, tt.want, goodMod, string(log), toolRun{rep: normal}, explainRun{code: ex.code, rep: rep, stdout: ex.out})
 		})
 	}
 }

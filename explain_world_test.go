@@ -3,8 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
+	"io"
+	"log"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,6 +35,9 @@ type logWorld struct {
 	// goArgs is the go command's arguments (default: mod download).
 	goArgs []string
 	want   cause.Code
+	// logCause is the cause the log's words name, where they cannot tell
+	// as much as a live probe (default want).
+	logCause cause.Code
 }
 
 func textHandler(code int, body string) http.HandlerFunc {
@@ -96,7 +103,8 @@ func logWorlds() []logWorld {
 				})
 				return map[string]string{"GOPROXY": p.URL()}, nil
 			},
-			want: cause.BlockPage,
+			want:     cause.BlockPage,
+			logCause: cause.HTTPForbidden, // the log omits an HTML body
 		},
 		{
 			name: "429",
@@ -156,6 +164,82 @@ func logWorlds() []logWorld {
 			},
 			goArgs: []string{"build", "./..."},
 			want:   cause.NotFound,
+		},
+		{
+			name: "expired certificate",
+			setup: func(t *testing.T) (map[string]string, map[string]string) {
+				ca := testca.New(t)
+				p := goproxytest.NewTLS(t, ca.LeafWith(time.Now().Add(-48*time.Hour), time.Now().Add(-24*time.Hour), "127.0.0.1"), served...)
+				return map[string]string{"GOPROXY": p.URL(), "SSL_CERT_FILE": ca.WriteFile(t.TempDir())}, nil
+			},
+			want: cause.TLSExpired,
+		},
+		{
+			name: "plain HTTP on the TLS port",
+			setup: func(t *testing.T) (map[string]string, map[string]string) {
+				return map[string]string{"GOPROXY": "https://" + faultserver.PlaintextOnTLS(t, true)}, nil
+			},
+			want: cause.TLSPlaintext,
+		},
+		{
+			name: "no common TLS version",
+			setup: func(t *testing.T) (map[string]string, map[string]string) {
+				ca := testca.New(t)
+				srv := httptest.NewUnstartedServer(http.NotFoundHandler())
+				srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+				srv.TLS = &tls.Config{Certificates: []tls.Certificate{ca.Leaf("127.0.0.1")}, MaxVersion: tls.VersionTLS11}
+				srv.StartTLS()
+				t.Cleanup(srv.Close)
+				return map[string]string{"GOPROXY": srv.URL, "SSL_CERT_FILE": ca.WriteFile(t.TempDir())}, nil
+			},
+			want: cause.TLSFailure,
+		},
+		{
+			name: "reset after ClientHello",
+			setup: func(t *testing.T) (map[string]string, map[string]string) {
+				return map[string]string{"GOPROXY": "https://" + faultserver.ResetAfterClientHello(t)}, nil
+			},
+			want: cause.TLSReset,
+		},
+		{
+			name: "reset after the response head",
+			setup: func(t *testing.T) (map[string]string, map[string]string) {
+				return map[string]string{"GOPROXY": "http://" + faultserver.ResetAfterHeaders(t)}, nil
+			},
+			want: cause.TCPReset,
+		},
+		{
+			name: "truncated body",
+			setup: func(t *testing.T) (map[string]string, map[string]string) {
+				return map[string]string{"GOPROXY": "http://" + faultserver.TruncatedBody(t)}, nil
+			},
+			want: cause.BadResponse,
+		},
+		{
+			name: "forward proxy unreachable",
+			setup: func(t *testing.T) (map[string]string, map[string]string) {
+				return map[string]string{"GOPROXY": "https://proxy.example", "HTTPS_PROXY": "http://" + faultserver.ClosedPort(t)}, nil
+			},
+			want: cause.ProxyUnreachable,
+		},
+		{
+			name: "forward proxy wants credentials",
+			setup: func(t *testing.T) (map[string]string, map[string]string) {
+				fwd := faultserver.ForwardProxy(t, faultserver.ProxyOptions{User: "u", Password: "p"})
+				return map[string]string{"GOPROXY": "https://proxy.example", "HTTPS_PROXY": fwd.URL()}, nil
+			},
+			want: cause.ProxyAuthRequired,
+		},
+		{
+			name: "401",
+			setup: func(t *testing.T) (map[string]string, map[string]string) {
+				p := proxyAnswering(t, func(w http.ResponseWriter, r *http.Request) {
+					w.Header().Set("WWW-Authenticate", `Basic realm="mirror"`)
+					http.Error(w, "unauthorized", http.StatusUnauthorized)
+				})
+				return map[string]string{"GOPROXY": p.URL()}, nil
+			},
+			want: cause.HTTPUnauthorized,
 		},
 		{
 			name: "private module without credentials on the direct route",
@@ -268,13 +352,17 @@ func TestExplainWorlds(t *testing.T) {
 			}
 			normal := runTool(t, vars, "--retries", "0", "--timeout", "20s", dir)
 			ex := runExplainTool(t, vars, "explain", "--format", "text", "--retries", "0", "--timeout", "20s", "--path", dir, logFile)
-			checkExplained(t, w.want, mods[0], log, normal, ex)
+			logCause := w.logCause
+			if logCause == "" {
+				logCause = w.want
+			}
+			checkExplained(t, w.want, logCause, mods[0], log, normal, ex)
 		})
 	}
 }
 
 // checkExplained compares explain's verdict with the normal run's.
-func checkExplained(t *testing.T, want cause.Code, mod, log string, normal toolRun, ex explainRun) {
+func checkExplained(t *testing.T, want, logCause cause.Code, mod, log string, normal toolRun, ex explainRun) {
 	t.Helper()
 	defer func() {
 		if t.Failed() || testing.Verbose() {
@@ -301,6 +389,9 @@ func checkExplained(t *testing.T, want cause.Code, mod, log string, normal toolR
 	}
 	if nm.Cause != want && nm.Status != report.StatusSkipped {
 		t.Errorf("normal run: cause %s (%s), want %s", nm.Cause, nm.Detail, want)
+	}
+	if got.LogCause != logCause {
+		t.Errorf("the log's words: cause %s, want %s", got.LogCause, logCause)
 	}
 	if got.State != report.StatePersistent {
 		t.Errorf("state %s (%s), want persistent", got.State, got.Detail)

@@ -49,9 +49,9 @@ type pattern struct {
 var patterns = []pattern{
 	// The forward proxy, before the network errors its lines embed.
 	{name: "proxyconnect", re: regexp.MustCompile(`proxyconnect tcp: `), cause: cause.ProxyUnreachable, phase: PhaseForwardProxy,
-		example: `go: example.test/good@v1.0.0: Get "https://proxy.example/example.test/good/@v/v1.0.0.info": proxyconnect tcp: dial tcp 127.0.0.1:45011: connect: connection refused`},
+		example: `go: example.test/good@v1.0.0: Get "https://proxy.example/example.test/good/@v/v1.0.0.mod": proxyconnect tcp: dial tcp 127.0.0.1:40531: connect: connection refused`},
 	{name: "proxy 407", re: regexp.MustCompile(`Proxy Authentication Required|CONNECT tunnel failed, response 407|Received HTTP code 407 from proxy`), cause: cause.ProxyAuthRequired, phase: PhaseForwardProxy,
-		example: `go: example.test/good@v1.0.0: Get "https://proxy.example/example.test/good/@v/v1.0.0.info": Proxy Authentication Required`},
+		example: `go: example.test/good@v1.0.0: Get "https://proxy.example/example.test/good/@v/v1.0.0.mod": Proxy Authentication Required`},
 
 	// DNS (Go's resolver, then curl under git).
 	{name: "dns timeout", re: regexp.MustCompile(`lookup \S+(?: on \S+)?: (?:read udp \S+: )?i/o timeout`), cause: cause.DNSTimeout, phase: PhaseDNS,
@@ -75,19 +75,24 @@ var patterns = []pattern{
 	{name: "tls hostname", re: regexp.MustCompile(`x509: certificate is (?:valid for .*, not |not valid for any names)|x509: cannot validate certificate for \S+ because it doesn't contain any IP SANs|SSL: no alternative certificate subject name matches|subject name .* does not match target host`), cause: cause.TLSHostnameMismatch, phase: PhaseTLS,
 		example: `go: example.test/good@v1.0.0: Get "https://127.0.0.1:39605/example.test/good/@v/v1.0.0.info": tls: failed to verify certificate: x509: cannot validate certificate for 127.0.0.1 because it doesn't contain any IP SANs`},
 	{name: "tls expired", re: regexp.MustCompile(`x509: certificate has expired or is not yet valid|SSL certificate problem: certificate has expired`), cause: cause.TLSExpired, phase: PhaseTLS,
-		example: `go: example.test/good@v1.0.0: Get "https://127.0.0.1:40001/example.test/good/@v/v1.0.0.info": tls: failed to verify certificate: x509: certificate has expired or is not yet valid: current time 2026-12-03T00:30:00Z is after 2026-12-02T00:30:00Z`},
+		example: `go: example.test/good@v1.0.0: Get "https://127.0.0.1:41623/example.test/good/@v/v1.0.0.mod": tls: failed to verify certificate: x509: certificate has expired or is not yet valid: current time 2026-12-03T00:50:39Z is after 2026-12-02T00:50:39Z`},
 	{name: "tls timeout", re: regexp.MustCompile(`net/http: TLS handshake timeout`), cause: cause.TLSTimeout, phase: PhaseTLS,
 		example: `go: example.test/good@v1.0.0: Get "https://127.0.0.1:40001/example.test/good/@v/v1.0.0.info": net/http: TLS handshake timeout`},
 	{name: "tls plaintext", re: regexp.MustCompile(`server gave HTTP response to HTTPS client|first record does not look like a TLS handshake|SSL routines::wrong version number`), cause: cause.TLSPlaintext, phase: PhaseTLS,
-		example: `go: example.test/good@v1.0.0: Get "https://127.0.0.1:40001/example.test/good/@v/v1.0.0.info": http: server gave HTTP response to HTTPS client`},
+		example: `go: example.test/good@v1.0.0: Get "https://127.0.0.1:45101/example.test/good/@v/v1.0.0.mod": http: server gave HTTP response to HTTPS client`},
 	{name: "tls failure", re: regexp.MustCompile(`remote error: tls: |tls: (?:protocol version not supported|handshake failure|no supported versions)`), cause: cause.TLSFailure, phase: PhaseTLS,
-		example: `go: example.test/good@v1.0.0: Get "https://127.0.0.1:40001/example.test/good/@v/v1.0.0.info": remote error: tls: protocol version not supported`},
+		example: `go: example.test/good@v1.0.0: Get "https://127.0.0.1:33947/example.test/good/@v/v1.0.0.mod": remote error: tls: protocol version not supported`},
 
 	// Resets and stalls once connected.
 	{name: "http2 stream error", re: regexp.MustCompile(`stream error: stream ID \d+; [A-Z_]+|http2: server sent GOAWAY`), cause: cause.ServerError, phase: PhaseHTTP,
 		example: `go: example.test/good@v1.0.0: Get "https://127.0.0.1:34735/example.test/good/@v/v1.0.0.mod": stream error: stream ID 1; INTERNAL_ERROR; received from peer`},
+	// A reset (or EOF) before any answer to an https request: net/http
+	// names no phase, but with nothing read yet it is the handshake, where
+	// SNI filters cut connections.
+	{name: "tls reset", re: regexp.MustCompile(`Get "https://[^"]*": (?:read tcp \S+: read: connection reset by peer|EOF)$`), cause: cause.TLSReset, phase: PhaseTLS,
+		example: `go: example.test/good@v1.0.0: Get "https://127.0.0.1:37515/example.test/good/@v/v1.0.0.mod": read tcp 127.0.0.1:55048->127.0.0.1:37515: read: connection reset by peer`},
 	{name: "tcp reset", re: regexp.MustCompile(`connection reset by peer|Connection reset by peer|Recv failure: Connection reset`), cause: cause.TCPReset, phase: PhaseConnect,
-		example: `go: example.test/good@v1.0.0: Get "http://127.0.0.1:40001/example.test/good/@v/v1.0.0.info": read tcp 127.0.0.1:52332->127.0.0.1:40001: read: connection reset by peer`},
+		example: `go: example.test/good@v1.0.0: read "http://127.0.0.1:37491/example.test/good/@v/v1.0.0.mod": read tcp 127.0.0.1:37678->127.0.0.1:37491: read: connection reset by peer`},
 	{name: "timeout", re: regexp.MustCompile(`Client\.Timeout exceeded|context deadline exceeded|timeout awaiting response headers|Operation timed out after`), cause: cause.Timeout, phase: PhaseHTTP,
 		example: `go: example.test/good@v1.0.0: Get "https://127.0.0.1:40001/example.test/good/@v/v1.0.0.info": net/http: request canceled (Client.Timeout exceeded while awaiting headers)`},
 
@@ -96,7 +101,7 @@ var patterns = []pattern{
 	{name: "404/410", re: regexp.MustCompile(`: (?:404 Not Found|410 Gone)\b|returned error: (?:404|410)\b`), cause: cause.NotFound, phase: PhaseHTTP,
 		example: `go: example.test/good@v1.9.9: reading http://127.0.0.1:35399/example.test/good/@v/v1.9.9.mod: 404 Not Found`},
 	{name: "401", re: regexp.MustCompile(`: 401 Unauthorized\b|returned error: 401\b`), cause: cause.HTTPUnauthorized, phase: PhaseHTTP,
-		example: `go: example.test/good@v1.0.0: reading https://goproxy.corp.example/example.test/good/@v/v1.0.0.mod: 401 Unauthorized`},
+		example: `go: example.test/good@v1.0.0: reading http://127.0.0.1:35007/example.test/good/@v/v1.0.0.mod: 401 Unauthorized`},
 	{name: "403", re: regexp.MustCompile(`: 403 Forbidden\b|returned error: 403\b`), cause: cause.HTTPForbidden, phase: PhaseHTTP,
 		example: `go: example.test/good@v1.0.0: reading http://127.0.0.1:42997/example.test/good/@v/v1.0.0.mod: 403 Forbidden`},
 	{name: "429", re: regexp.MustCompile(`: 429 Too Many Requests\b|returned error: 429\b`), cause: cause.RateLimited, phase: PhaseHTTP,
@@ -104,7 +109,7 @@ var patterns = []pattern{
 	{name: "5xx", re: regexp.MustCompile(`: 5\d\d [A-Z][A-Za-z ]*$|returned error: 5\d\d\b`), cause: cause.ServerError, phase: PhaseHTTP,
 		example: `main.go:3:8: example.test/good@v1.0.0: reading http://127.0.0.1:45537/example.test/good/@v/v1.0.0.zip: 500 Internal Server Error`},
 	{name: "truncated", re: regexp.MustCompile(`: unexpected EOF$|zip: not a valid zip file|invalid character .* looking for beginning of value`), cause: cause.BadResponse, phase: PhaseHTTP,
-		example: `go: example.test/good@v1.0.0: reading http://127.0.0.1:40001/example.test/good/@v/v1.0.0.zip: unexpected EOF`},
+		example: `go: example.test/good@v1.0.0: read "http://127.0.0.1:44177/example.test/good/@v/v1.0.0.mod": unexpected EOF`},
 
 	// Checksums and go.sum (modfetch/fetch.go, modload/import.go).
 	{name: "checksum mismatch", re: regexp.MustCompile(`verifying \S+: checksum mismatch`), cause: cause.ChecksumMismatch, phase: PhaseChecksum,

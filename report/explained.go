@@ -73,7 +73,14 @@ func explainedMarkdown(r *Report, max int) string {
 		return ""
 	}
 	var b strings.Builder
-	b.WriteString("### Explained from the log\n\n| state | cause | module | host | log line | now |\n| --- | --- | --- | --- | --- | --- |\n")
+	n := 0
+	for _, e := range r.Explained {
+		if e.State == StatePersistent {
+			n++
+		}
+	}
+	fmt.Fprintf(&b, "### Explained from the log\n\n%d failures in the log, %d of them persistent now.\n\n", len(r.Explained), n)
+	b.WriteString("| state | cause | module | host | log line | now |\n| --- | --- | --- | --- | --- | --- |\n")
 	for i, e := range r.Explained {
 		if i == max {
 			fmt.Fprintf(&b, "\n_%d more not shown; see the JSON report._\n", len(r.Explained)-max)
@@ -104,20 +111,27 @@ func explainedAnnotations(r *Report, workspace string, where map[string]Module) 
 		an := ghactions.Annotation{Level: level,
 			Title:   oneLine(fmt.Sprintf("%s: %s (%s)", nonEmpty(e.Module, e.Package, e.Host, "go command")[0], e.Cause, e.State)),
 			Message: strings.Join(nonEmpty(e.Source+": "+e.Line, e.Detail), "\n")}
-		m, ok := where[e.Module]
-		if !ok {
-			path, _, _ := strings.Cut(e.Module, "@")
-			for _, mm := range r.Modules {
-				if mm.Path == path && path != "" && !ok {
-					m, ok = mm, true
-				}
-			}
-		}
-		if ok && m.File != "" {
+		if m, ok := goModLine(r, where, e.Module); ok {
 			an.File, an.Line, an.Col = relFile(m.File, workspace), m.Line, m.Column
 			done[m.ID()] = true
 		}
 		out = append(out, an)
 	}
 	return out, done
+}
+
+// goModLine is the require the explained module is at: the same version,
+// else the same path (a `go get` of another version), in a go.mod of the
+// user's.
+func goModLine(r *Report, where map[string]Module, id string) (Module, bool) {
+	if m, ok := where[id]; ok && m.File != "" {
+		return m, true
+	}
+	path, _, _ := strings.Cut(id, "@")
+	for _, m := range r.Modules {
+		if m.Path == path && path != "" && m.File != "" {
+			return m, true
+		}
+	}
+	return Module{}, false
 }
