@@ -113,7 +113,9 @@ func explainedAnnotations(r *Report, workspace string, where map[string]Module) 
 			Message: strings.Join(nonEmpty(e.Source+": "+e.Line, e.Detail), "\n")}
 		if m, ok := goModLine(r, where, e.Module); ok {
 			an.File, an.Line, an.Col = relFile(m.File, workspace), m.Line, m.Column
-			done[m.ID()] = true
+		}
+		if e.Module != "" {
+			done[e.Module] = true // the module's own annotation would say it again
 		}
 		out = append(out, an)
 	}
