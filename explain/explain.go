@@ -67,8 +67,12 @@ var (
 	// modulePath is "module example.com/m: ..." (a query's error).
 	modulePath = regexp.MustCompile(`\bmodule ([a-zA-Z0-9][-a-zA-Z0-9_.~]*\.[a-zA-Z0-9][-a-zA-Z0-9_.~/+]*): `)
 	pkgPath    = regexp.MustCompile(`(?:providing package|verify package|find module providing package) ([a-zA-Z0-9][-a-zA-Z0-9_.~]*\.[-a-zA-Z0-9_.~/+]+)`)
-	urlRE      = regexp.MustCompile(`(?:https?|file)://[^\s"'<>]+`)
-	hostRE     = regexp.MustCompile(`dial tcp ([^\s:]+:\d+)|lookup ([^\s:]+)(?: on|:)|Could not resolve host: (\S+)|Failed to connect to (\S+) port (\d+)`)
+	// goShaped is how the go command starts an error line: "go: ", a
+	// package position from go build ("main.go:3:8: "), or the checksum
+	// verifier's "verifying ".
+	goShaped = regexp.MustCompile(`^(?:go: |verifying |[^\s:]+\.go:\d+:\d+: )`)
+	urlRE    = regexp.MustCompile(`(?:https?|file)://[^\s"'<>]+`)
+	hostRE   = regexp.MustCompile(`dial tcp ([^\s:]+:\d+)|lookup ([^\s:]+)(?: on|:)|Could not resolve host: (\S+)|Failed to connect to (\S+) port (\d+)`)
 )
 
 // Parse reads a log and returns its failures in log order, one per
@@ -137,6 +141,11 @@ func (p *parser) line(n int, line string) error {
 			f.Package = m[1]
 		} else if m := toolchainDL.FindStringSubmatch(line); m != nil && m[4] != "" {
 			f.Module = toolchainModule(m[4], m[5], m[6])
+		} else if !goShaped.MatchString(line) {
+			// A network error with no module, printed by something other
+			// than the go command: a test's own failure in `go test`
+			// output ("db_test.go:12: dial tcp ...: connection refused").
+			return nil
 		} else if pat.phase != PhaseGoSum {
 			f.Module = p.downloading
 		}

@@ -27,7 +27,12 @@ func TestPatterns(t *testing.T) {
 			if got := prefiltered(p.example); got == nil || got.name != p.name {
 				t.Fatalf("example %q matches %v, want itself", p.example, got)
 			}
-			fs, err := Parse(strings.NewReader(p.example+"\n"), "ex")
+			log := p.example + "\n"
+			if strings.HasPrefix(p.example, "\tfatal: ") {
+				// git's word on a failure the go command's line heads.
+				log = "go: example.test/priv@v1.0.0: git ls-remote -q origin in /tmp/vcs/0123: exit status 128:\n" + log
+			}
+			fs, err := Parse(strings.NewReader(log), "ex")
 			if err != nil || len(fs) != 1 {
 				t.Fatalf("Parse: %v, %d failures", err, len(fs))
 			}
@@ -114,7 +119,10 @@ func dash(s string) string {
 // TestNoFailure: a log of a build that only failed to compile names no
 // module-fetch failure.
 func TestNoFailure(t *testing.T) {
-	log := "go: downloading example.test/good v1.0.0\n# example.test/app\n./main.go:5:2: undefined: foo\n--- FAIL: TestX (0.00s)\n    x_test.go:12: got 1, want 2: mismatch\nFAIL\n"
+	log := "go: downloading example.test/good v1.0.0\n# example.test/app\n./main.go:5:2: undefined: foo\n--- FAIL: TestX (0.00s)\n    x_test.go:12: got 1, want 2: mismatch\n" +
+		// A test's own network error is no module fetch.
+		"    db_test.go:31: dial tcp 127.0.0.1:5432: connect: connection refused\n" +
+		"db_test.go:40: Get \"https://api.example/v1\": x509: certificate signed by unknown authority\nFAIL\n"
 	fs, err := Parse(strings.NewReader(log), "build.log")
 	if err != nil || len(fs) != 0 {
 		t.Errorf("Parse = %v, %v; want no failure", fs, err)
