@@ -59,7 +59,11 @@ func runExplain(ctx context.Context, args []string, getenv func(string) string, 
 		}
 		fs = append(fs, got...)
 	}
-	code, err := explainFailures(ctx, opts, path, fs, strings.Join(logs, ", "), getenv, stdout, stderr)
+	names := strings.Join(logs, ", ")
+	if names == "-" {
+		names = "stdin"
+	}
+	code, err := explainFailures(ctx, opts, path, fs, names, getenv, stdout, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "gopreflight explain: %s\n", goenv.Redact(err.Error()))
 		return exitInput

@@ -45,7 +45,11 @@ func Text(w io.Writer, r *Report) error {
 		tw := tabwriter.NewWriter(b, 2, 4, 2, ' ', 0)
 		fmt.Fprintf(tw, "MODULE\tVERSION\tSTATUS\tCAUSE\tVIA\tTIME\tWHERE\n")
 		for _, m := range mods {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%dms\t%s:%d\n", oneLine(m.Path), oneLine(m.Version), m.Status, m.Cause, oneLine(m.Via), m.DurationMS, m.File, m.Line)
+			where := fmt.Sprintf("%s:%d", m.File, m.Line)
+			if m.File == "" {
+				where = "-" // a version only a log named (gopreflight explain)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%dms\t%s\n", oneLine(m.Path), oneLine(m.Version), m.Status, m.Cause, oneLine(m.Via), m.DurationMS, where)
 		}
 		tw.Flush()
 		b.printf("\n")
