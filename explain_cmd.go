@@ -164,17 +164,37 @@ func explainFailures(ctx context.Context, opts *options, path string, fs []expla
 	}
 	defer cleanup()
 	var rep *report.Report
-	if len(paths) == 0 {
-		rep = &report.Report{Schema: report.Schema, ToolVersion: version, Started: time.Now()}
-	} else {
+	var refused error
+	if len(paths) > 0 {
 		opts.check.Paths = paths
-		if rep, err = preflight.Check(ctx, opts.check); err != nil {
-			return exitInput, err
+		rep, refused = preflight.Check(ctx, opts.check)
+	}
+	if rep == nil {
+		// No build to check, or the check refuses it as the go command
+		// would (inconsistent vendoring under -mod=vendor): that refusal
+		// may be the very failure the log shows. Judge what can be judged
+		// without a check.
+		rep = &report.Report{Schema: report.Schema, ToolVersion: version, Started: time.Now()}
+		if refused != nil {
+			fmt.Fprintf(stderr, "gopreflight: the live check refused the build's inputs: %s\n", goenv.Redact(refused.Error()))
+			if ws, err := workspace.Load(orDot(path)); err == nil {
+				for _, m := range ws.Modules {
+					rep.Inputs = append(rep.Inputs, report.Input{File: m.File, Module: m.Path, Go: m.Go, Toolchain: m.Toolchain})
+				}
+			}
+		}
+	} else {
+		forgetSynthetic(rep, paths, path)
+		rep.Gate(opts.failOn) // the summary is the live check's; the exit code is the log's
+	}
+	rep.Explained = explain.Judge(fs, rep)
+	if refused != nil {
+		for i := range rep.Explained {
+			if e := &rep.Explained[i]; e.State == report.StateUnknown {
+				e.Detail = "the live check refused the build's inputs: " + goenv.Redact(refused.Error())
+			}
 		}
 	}
-	forgetSynthetic(rep, paths, path)
-	rep.Gate(opts.failOn) // the summary is the live check's; the exit code is the log's
-	rep.Explained = explain.Judge(fs, rep)
 
 	render, _ := report.Lookup(opts.format)
 	if opts.format == "github" {
