@@ -44,7 +44,11 @@ type pattern struct {
 	example string
 }
 
-// patterns is the table. Examples come from logs of the real go command;
+// patterns is the table. Most examples are lines the go command printed
+// in the worlds of the root package's explain tests (which also check that
+// every such log gets the cause a normal check gives); the rest (a DNS
+// timeout, SERVFAIL, a TLS handshake timeout, a client timeout, curl's
+// words under git) keep the exact format of the code that prints them.
 // testdata/corpus.txt holds more, per go version.
 var patterns = []pattern{
 	// The forward proxy, before the network errors its lines embed.
