@@ -22,8 +22,9 @@ import (
 )
 
 // TestExplainNetworkNamespace makes the worlds only a network namespace
-// can: packets to a port dropped by an nftables rule, and a name the
-// namespace's own resolver (its resolv.conf) says does not exist. The real
+// can: packets to a port dropped by an nftables rule, and names the
+// namespace's own resolver (its resolv.conf) says do not exist, fails on,
+// or never answers. The real
 // go command fails in the namespace, and explain, run there too, must give
 // the cause the normal check gives.
 func TestExplainNetworkNamespace(t *testing.T) {
@@ -35,7 +36,11 @@ func TestExplainNetworkNamespace(t *testing.T) {
 	}
 	proxy := goproxytest.New(t, served...)
 	port := relay(t, net.JoinHostPort(ns.hostIP.String(), "0"), strings.TrimPrefix(proxy.URL(), "http://"))
-	faultserver.DNSOn(t, net.JoinHostPort(ns.hostIP.String(), "53"), map[string]faultserver.Answer{"proxy.test": faultserver.Addrs(ns.hostIP)})
+	faultserver.DNSOn(t, net.JoinHostPort(ns.hostIP.String(), "53"), map[string]faultserver.Answer{
+		"proxy.test":    faultserver.Addrs(ns.hostIP),
+		"servfail.test": {Kind: faultserver.ServFail},
+		"silent.test":   {Kind: faultserver.Drop},
+	})
 	ns.firewall(t, fmt.Sprintf("table inet gopreflight {\n\tchain out {\n\t\ttype filter hook output priority 0; policy accept;\n\t\ttcp dport %s drop\n\t}\n}", port))
 	// One SYN retry: the kernel gives up a dropped connect after about 3s
 	// instead of the go command's 30s dial timeout. The setting is the
@@ -50,6 +55,8 @@ func TestExplainNetworkNamespace(t *testing.T) {
 	}{
 		{"DROP", "http://proxy.test:" + port, cause.TCPTimeout},
 		{"NXDOMAIN", "http://missing.test:" + port, cause.DNSNXDomain},
+		{"SERVFAIL", "http://servfail.test:" + port, cause.DNSFailure},
+		{"the resolver never answers", "http://silent.test:" + port, cause.DNSTimeout},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -46,9 +46,9 @@ type pattern struct {
 
 // patterns is the table. Most examples are lines the go command printed
 // in the worlds of the root package's explain tests (which also check that
-// every such log gets the cause a normal check gives); the rest (a DNS
-// timeout, SERVFAIL, a TLS handshake timeout, a client timeout, curl's
-// words under git) keep the exact format of the code that prints them.
+// every such log gets the cause a normal check gives); the rest (a TLS
+// handshake timeout, a client timeout, an unreachable route, curl's words
+// under git) keep the exact format of the code that prints them.
 // testdata/corpus.txt holds more, per go version.
 var patterns = []pattern{
 	// The forward proxy, before the network errors its lines embed.
@@ -59,17 +59,17 @@ var patterns = []pattern{
 
 	// DNS (Go's resolver, then curl under git).
 	{name: "dns timeout", re: regexp.MustCompile(`lookup \S+(?: on \S+)?: (?:read udp \S+: )?i/o timeout`), cause: cause.DNSTimeout, phase: PhaseDNS,
-		example: `go: example.test/good@v1.0.0: Get "https://proxy.test/example.test/good/@v/v1.0.0.info": dial tcp: lookup proxy.test on 10.200.1.1:53: read udp 10.200.1.2:41414->10.200.1.1:53: i/o timeout`},
+		example: `go: example.test/good@v1.0.0: Get "http://silent.test:45549/example.test/good/@v/v1.0.0.mod": dial tcp: lookup silent.test on 10.200.233.165:53: read udp 10.200.233.166:51856->10.200.233.165:53: i/o timeout`},
 	{name: "dns nxdomain", re: regexp.MustCompile(`lookup \S+(?: on \S+)?: no such host|Could not resolve host: `), cause: cause.DNSNXDomain, phase: PhaseDNS,
-		example: `go: example.test/good@v1.0.0: Get "http://missing.test:41865/example.test/good/@v/v1.0.0.mod": dial tcp: lookup missing.test on 10.200.1.1:53: no such host`},
+		example: `go: example.test/good@v1.0.0: Get "http://missing.test:45549/example.test/good/@v/v1.0.0.mod": dial tcp: lookup missing.test on 10.200.233.165:53: no such host`},
 	{name: "dns failure", re: regexp.MustCompile(`lookup \S+(?: on \S+)?: (?:server misbehaving|.*connection refused|.*no answer from DNS server)|Temporary failure in name resolution`), cause: cause.DNSFailure, phase: PhaseDNS,
-		example: `go: example.test/good@v1.0.0: Get "https://proxy.test/example.test/good/@v/v1.0.0.info": dial tcp: lookup proxy.test on 127.0.0.53:53: server misbehaving`},
+		example: `go: example.test/good@v1.0.0: Get "http://servfail.test:45549/example.test/good/@v/v1.0.0.mod": dial tcp: lookup servfail.test on 10.200.233.165:53: server misbehaving`},
 
 	// TCP.
 	{name: "tcp refused", re: regexp.MustCompile(`connect: connection refused|Failed to connect to .*(?:Connection refused|Couldn't connect to server)`), cause: cause.TCPRefused, phase: PhaseConnect,
 		example: `go: example.test/good@v1.0.0: Get "http://127.0.0.1:42877/example.test/good/@v/v1.0.0.mod": dial tcp 127.0.0.1:42877: connect: connection refused`},
 	{name: "tcp timeout", re: regexp.MustCompile(`dial tcp [^:\s]*:?\S*: (?:i/o timeout|connect: connection timed out)|Failed to connect to .*(?:Connection timed out|Timeout was reached)`), cause: cause.TCPTimeout, phase: PhaseConnect,
-		example: `go: example.test/good@v1.0.0: Get "http://proxy.test:40165/example.test/good/@v/v1.0.0.mod": dial tcp 10.200.1.1:40165: connect: connection timed out`},
+		example: `go: example.test/good@v1.0.0: Get "http://proxy.test:45549/example.test/good/@v/v1.0.0.mod": dial tcp 10.200.233.165:45549: connect: connection timed out`},
 	{name: "tcp unreachable", re: regexp.MustCompile(`connect: (?:no route to host|network is unreachable)|(?:No route to host|Network is unreachable)`), cause: cause.TCPUnreachable, phase: PhaseConnect,
 		example: `go: example.test/good@v1.0.0: Get "http://noroute.test:40165/example.test/good/@v/v1.0.0.mod": dial tcp 10.201.3.4:40165: connect: no route to host`},
 
