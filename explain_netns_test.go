@@ -40,6 +40,7 @@ func TestExplainNetworkNamespace(t *testing.T) {
 		"proxy.test":    faultserver.Addrs(ns.hostIP),
 		"servfail.test": {Kind: faultserver.ServFail},
 		"silent.test":   {Kind: faultserver.Drop},
+		"noroute.test":  faultserver.Addrs(ns.noRoute),
 	})
 	ns.firewall(t, fmt.Sprintf("table inet gopreflight {\n\tchain out {\n\t\ttype filter hook output priority 0; policy accept;\n\t\ttcp dport %s drop\n\t}\n}", port))
 	// One SYN retry: the kernel gives up a dropped connect after about 3s
@@ -57,6 +58,7 @@ func TestExplainNetworkNamespace(t *testing.T) {
 		{"NXDOMAIN", "http://missing.test:" + port, cause.DNSNXDomain},
 		{"SERVFAIL", "http://servfail.test:" + port, cause.DNSFailure},
 		{"the resolver never answers", "http://silent.test:" + port, cause.DNSTimeout},
+		{"no route to the host", "http://noroute.test:" + port, cause.TCPUnreachable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -47,7 +47,7 @@ type pattern struct {
 // patterns is the table. Most examples are lines the go command printed
 // in the worlds of the root package's explain tests (which also check that
 // every such log gets the cause a normal check gives); the rest (a TLS
-// handshake timeout, a client timeout, an unreachable route, curl's words
+// handshake timeout, a client timeout, curl's words
 // under git) keep the exact format of the code that prints them.
 // testdata/corpus.txt holds more, per go version.
 var patterns = []pattern{
@@ -71,7 +71,7 @@ var patterns = []pattern{
 	{name: "tcp timeout", re: regexp.MustCompile(`dial tcp [^:\s]*:?\S*: (?:i/o timeout|connect: connection timed out)|Failed to connect to .*(?:Connection timed out|Timeout was reached)`), cause: cause.TCPTimeout, phase: PhaseConnect,
 		example: `go: example.test/good@v1.0.0: Get "http://proxy.test:45549/example.test/good/@v/v1.0.0.mod": dial tcp 10.200.233.165:45549: connect: connection timed out`},
 	{name: "tcp unreachable", re: regexp.MustCompile(`connect: (?:no route to host|network is unreachable)|(?:No route to host|Network is unreachable)`), cause: cause.TCPUnreachable, phase: PhaseConnect,
-		example: `go: example.test/good@v1.0.0: Get "http://noroute.test:40165/example.test/good/@v/v1.0.0.mod": dial tcp 10.201.3.4:40165: connect: no route to host`},
+		example: `go: example.test/good@v1.0.0: Get "http://noroute.test:33347/example.test/good/@v/v1.0.0.mod": dial tcp 10.201.205.188:33347: connect: no route to host`},
 
 	// TLS (crypto/x509 and crypto/tls, then curl's wording).
 	{name: "tls unknown authority", re: regexp.MustCompile(`x509: certificate signed by unknown authority|SSL certificate problem: (?:unable to get local issuer certificate|self[- ]signed certificate)|server certificate verification failed`), cause: cause.TLSUnknownAuthority, phase: PhaseTLS,
