@@ -46,8 +46,8 @@ type pattern struct {
 
 // patterns is the table. Most examples are lines the go command printed
 // in the worlds of the root package's explain tests (which also check that
-// every such log gets the cause a normal check gives); the rest (a TLS
-// handshake timeout, a client timeout, curl's words
+// every such log gets the cause a normal check gives); the rest (a client
+// timeout, curl's words
 // under git) keep the exact format of the code that prints them.
 // testdata/corpus.txt holds more, per go version.
 var patterns = []pattern{
@@ -81,7 +81,7 @@ var patterns = []pattern{
 	{name: "tls expired", re: regexp.MustCompile(`x509: certificate has expired or is not yet valid|SSL certificate problem: certificate has expired`), cause: cause.TLSExpired, phase: PhaseTLS,
 		example: `go: example.test/good@v1.0.0: Get "https://127.0.0.1:41623/example.test/good/@v/v1.0.0.mod": tls: failed to verify certificate: x509: certificate has expired or is not yet valid: current time 2026-12-03T00:50:39Z is after 2026-12-02T00:50:39Z`},
 	{name: "tls timeout", re: regexp.MustCompile(`net/http: TLS handshake timeout`), cause: cause.TLSTimeout, phase: PhaseTLS,
-		example: `go: example.test/good@v1.0.0: Get "https://127.0.0.1:40001/example.test/good/@v/v1.0.0.info": net/http: TLS handshake timeout`},
+		example: `go: example.test/good@v1.0.0: Get "https://127.0.0.1:36309/example.test/good/@v/v1.0.0.mod": net/http: TLS handshake timeout`},
 	{name: "tls plaintext", re: regexp.MustCompile(`server gave HTTP response to HTTPS client|first record does not look like a TLS handshake|SSL routines::wrong version number`), cause: cause.TLSPlaintext, phase: PhaseTLS,
 		example: `go: example.test/good@v1.0.0: Get "https://127.0.0.1:45101/example.test/good/@v/v1.0.0.mod": http: server gave HTTP response to HTTPS client`},
 	{name: "tls failure", re: regexp.MustCompile(`remote error: tls: |tls: (?:protocol version not supported|handshake failure|no supported versions)`), cause: cause.TLSFailure, phase: PhaseTLS,
