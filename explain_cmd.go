@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -74,7 +75,7 @@ func runExplain(ctx context.Context, args []string, getenv func(string) string, 
 // runCommand is `gopreflight run -- COMMAND [ARGS...]`.
 func runCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	path, args := cutPathFlag(args)
-	i := indexOf(args, "--")
+	i := slices.Index(args, "--")
 	if i < 0 || i == len(args)-1 {
 		return usageError(errors.New("run: want -- COMMAND [ARGS...]"), stderr)
 	}
@@ -334,23 +335,11 @@ func parseExplainFlags(args []string, getenv func(string) string, stderr io.Writ
 	}
 	// parseFlags defaults to "." when no positional argument is given.
 	var rest []string
-	if n := len(opts.check.Paths); n > 0 && len(args) >= n && equal(args[len(args)-n:], opts.check.Paths) {
+	if n := len(opts.check.Paths); n > 0 && len(args) >= n && slices.Equal(args[len(args)-n:], opts.check.Paths) {
 		rest = opts.check.Paths
 	}
 	opts.check.Paths = nil
 	return opts, rest, nil
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // cutPathFlag takes --path out of args (before any "--").
@@ -374,15 +363,6 @@ func cutPathFlag(args []string) (path string, rest []string) {
 		rest = append(rest, a)
 	}
 	return path, rest
-}
-
-func indexOf(ss []string, s string) int {
-	for i, v := range ss {
-		if v == s {
-			return i
-		}
-	}
-	return -1
 }
 
 func usageError(err error, stderr io.Writer) int {
