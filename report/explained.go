@@ -79,7 +79,11 @@ func explainedMarkdown(r *Report, max int) string {
 			n++
 		}
 	}
-	fmt.Fprintf(&b, "### Explained from the log\n\n%d failures in the log, %d of them persistent now.\n\n", len(r.Explained), n)
+	noun := "failures"
+	if len(r.Explained) == 1 {
+		noun = "failure"
+	}
+	fmt.Fprintf(&b, "### Explained from the log\n\n%d %s in the log, %d persistent now.\n\n", len(r.Explained), noun, n)
 	b.WriteString("| state | cause | module | host | log line | now |\n| --- | --- | --- | --- | --- | --- |\n")
 	for i, e := range r.Explained {
 		if i == max {
