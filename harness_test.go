@@ -110,3 +110,15 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// afterTests run once every test of the package has finished: cleanups of
+// what several tests share (the built binary).
+var afterTests []func()
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, f := range afterTests {
+		f()
+	}
+	os.Exit(code)
+}

@@ -56,6 +56,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: gopreflight [flags] [PATH ...]
+       gopreflight explain [flags] [--path PATH] [LOG ...]
+       gopreflight run [flags] [--path PATH] -- COMMAND [ARGS...]
 
 Checks that every module the build of PATH needs can be fetched through the
 routes the go command would take, and names the cause of every failure.
@@ -133,6 +135,14 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	// The two commands beside the check (contract §1); a directory of
+	// that name is checked as ./explain or ./run.
+	if len(args) > 0 && args[0] == "explain" {
+		return runExplain(ctx, args[1:], getenv, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "run" {
+		return runCommand(ctx, args[1:], getenv, stdout, stderr)
+	}
 	opts, err := parseFlags(args, getenv, stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {

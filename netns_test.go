@@ -317,6 +317,8 @@ var buildOnce = sync.OnceValues(func() (string, error) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build: %v: %s", err, out)
 	}
+	// Several tests use the one binary: it goes when they all have.
+	afterTests = append(afterTests, func() { _ = os.RemoveAll(dir) })
 	return bin, nil
 })
 
@@ -330,7 +332,6 @@ func buildBinary(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = os.RemoveAll(filepath.Dir(bin)) })
 	return bin
 }
 

@@ -61,8 +61,15 @@ func Annotations(r *Report, workspace string) []ghactions.Annotation {
 	for _, m := range r.Modules {
 		where[m.ID()] = m
 	}
+	explained, done := explainedAnnotations(r, workspace, where)
+	for _, an := range explained {
+		byLevel[an.Level] = append(byLevel[an.Level], an)
+	}
+	for id := range done {
+		annotated[id] = true
+	}
 	for _, m := range r.Modules {
-		if !Failed(m.Status) {
+		if !Failed(m.Status) || done[m.ID()] {
 			continue
 		}
 		annotated[m.ID()] = true

@@ -115,12 +115,15 @@ func Lines(mods []Module, max int, rel func(string) string) string {
 		if shown == max {
 			break
 		}
+		shown++
+		if m.File == "" {
+			continue // a version only a go command's log named
+		}
 		f := rel(m.File)
 		if _, ok := byFile[f]; !ok {
 			files = append(files, f)
 		}
 		byFile[f] = append(byFile[f], strconv.Itoa(m.Line))
-		shown++
 	}
 	var parts []string
 	for _, f := range files {

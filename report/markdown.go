@@ -100,6 +100,7 @@ func markdown(r *Report, bd summaryBounds) string {
 	}
 	p("## %s gopreflight: %s\n\n", icon, mdText(r.Verdict()))
 	p("%s\n\n", mdText(countsLine(r)))
+	b.WriteString(explainedMarkdown(r, bd.modules))
 
 	if len(r.Findings) > 0 {
 		p("### Findings\n\n")
@@ -157,7 +158,7 @@ func markdown(r *Report, bd summaryBounds) string {
 		p("| module | status | where | via, detail |\n| --- | --- | --- | --- |\n")
 		for _, m := range failing[:shown] {
 			p("| %s | %s %s | %s | %s: %s |\n", mdCode(m.ID()), m.Status, mdCode(string(m.Cause)),
-				mdText(fmt.Sprintf("%s:%d", relFile(m.File, ""), m.Line)), mdText(m.Via), mdText(clip(m.Detail, bd.detail/2)))
+				mdText(relFile(m.Where(), "")), mdText(m.Via), mdText(clip(m.Detail, bd.detail/2)))
 		}
 		if shown < len(failing) {
 			p("\n_%d more not shown (bound: %d rows); see the JSON report._\n", len(failing)-shown, bd.modules)

@@ -4,6 +4,7 @@
 package report
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/gopreflight/gopreflight/cause"
@@ -49,6 +50,9 @@ type Report struct {
 	Ranking        []Rank            `json:"ranking"`
 	Summary        Summary           `json:"summary"`
 	Checksums      Checksums         `json:"checksums"`
+	// Explained lists the failures a go command's log names (gopreflight
+	// explain and run only).
+	Explained []Explained `json:"explained,omitempty"`
 
 	// failOn is the --fail-on level Gate applied, for the verdict.
 	failOn string
@@ -83,6 +87,15 @@ type Module struct {
 
 // ID is "path@version".
 func (m Module) ID() string { return m.Path + "@" + m.Version }
+
+// Where is "file:line", or "-" for a version only a go command's log
+// named (gopreflight explain).
+func (m Module) Where() string {
+	if m.File == "" {
+		return "-"
+	}
+	return fmt.Sprintf("%s:%d", m.File, m.Line)
+}
 
 // Attempt is one request (with its retries) made for a module.
 type Attempt struct {

@@ -20,6 +20,7 @@ import (
 func Text(w io.Writer, r *Report) error {
 	b := &errWriter{w: w}
 	b.printf("%s: %s\n\n", r.Mark(), oneLine(r.Verdict()))
+	explainedText(b, r)
 	if len(r.Findings) > 0 {
 		b.printf("Findings\n")
 		for _, f := range r.Findings {
@@ -73,7 +74,7 @@ func Text(w io.Writer, r *Report) error {
 		tw = tabwriter.NewWriter(b, 2, 4, 2, ' ', 0)
 		fmt.Fprintf(tw, "  MODULE\tVERSION\tSTATUS\tCAUSE\tVIA\tTIME\tWHERE\n")
 		for _, m := range failing[:shown] {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%dms\t%s:%d\n", oneLine(m.Path), oneLine(m.Version), m.Status, m.Cause, oneLine(m.Via), m.DurationMS, m.File, m.Line)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%dms\t%s\n", oneLine(m.Path), oneLine(m.Version), m.Status, m.Cause, oneLine(m.Via), m.DurationMS, m.Where())
 		}
 		tw.Flush()
 		if shown < len(failing) {

@@ -1,0 +1,243 @@
+package explain
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopreflight/gopreflight/cause"
+)
+
+// TestPatterns: every entry's example matches that entry first, and the
+// parser turns it into a failure with the entry's cause.
+func TestPatterns(t *testing.T) {
+	names := map[string]bool{}
+	for _, p := range patterns {
+		t.Run(p.name, func(t *testing.T) {
+			if names[p.name] {
+				t.Fatalf("two entries named %q", p.name)
+			}
+			names[p.name] = true
+			if got := prefiltered(p.example); got == nil || got.name != p.name {
+				t.Fatalf("example %q matches %v, want itself", p.example, got)
+			}
+			log := p.example + "\n"
+			if strings.HasPrefix(p.example, "\tfatal: ") {
+				// git's word on a failure the go command's line heads.
+				log = "go: example.test/priv@v1.0.0: git ls-remote -q origin in /tmp/vcs/0123: exit status 128:\n" + log
+			}
+			fs, err := Parse(strings.NewReader(log), "ex")
+			if err != nil || len(fs) != 1 {
+				t.Fatalf("Parse: %v, %d failures", err, len(fs))
+			}
+			if !p.weak && fs[0].Cause != p.cause {
+				t.Errorf("cause %s, want %s", fs[0].Cause, p.cause)
+			}
+			if !validCause(fs[0].Cause) {
+				t.Errorf("cause %q is not a SPEC code", fs[0].Cause)
+			}
+		})
+	}
+}
+
+func validCause(c cause.Code) bool {
+	for _, k := range cause.All() {
+		if k == c {
+			return true
+		}
+	}
+	return false
+}
+
+// TestCorpus reads testdata/corpus.txt: excerpts in go1.21–go1.26 wording.
+func TestCorpus(t *testing.T) {
+	data, err := os.ReadFile("testdata/corpus.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type excerpt struct {
+		head string
+		log  strings.Builder
+	}
+	var cases []*excerpt
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		line := sc.Text()
+		if h, ok := strings.CutPrefix(strings.TrimRight(line, "\r"), "=== "); ok {
+			cases = append(cases, &excerpt{head: h})
+			continue
+		}
+		if len(cases) > 0 {
+			cases[len(cases)-1].log.WriteString(line + "\n")
+		}
+	}
+	versions := map[string]bool{}
+	for i, c := range cases {
+		f := strings.Fields(c.head)
+		if len(f) != 4 {
+			t.Fatalf("corpus case %d: header %q: want VERSION CAUSE MODULE HOST", i, c.head)
+		}
+		versions[f[0]] = true
+		want := Failure{Cause: cause.Code(f[1]), Module: dash(f[2]), Host: dash(f[3])}
+		t.Run(fmt.Sprintf("%d_%s_%s", i, f[0], f[1]), func(t *testing.T) {
+			fs, err := Parse(strings.NewReader(c.log.String()), "corpus")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(fs) == 0 {
+				t.Fatalf("no failure found in:\n%s", c.log.String())
+			}
+			got := fs[0]
+			if got.Cause != want.Cause || got.Module != want.Module || got.Host != want.Host {
+				t.Errorf("got cause %s module %q host %q, want %s %q %q\nline: %s", got.Cause, got.Module, got.Host, want.Cause, want.Module, want.Host, got.Line)
+			}
+			if strings.ContainsAny(got.Line, "\x1b\r") {
+				t.Errorf("line not cleaned: %q", got.Line)
+			}
+		})
+	}
+	for v := 21; v <= 26; v++ {
+		if !versions[fmt.Sprintf("go1.%d", v)] {
+			t.Errorf("the corpus has no go1.%d excerpt", v)
+		}
+	}
+}
+
+func dash(s string) string {
+	if s == "-" {
+		return ""
+	}
+	return s
+}
+
+// TestNoFailure: a log of a build that only failed to compile names no
+// module-fetch failure.
+func TestNoFailure(t *testing.T) {
+	log := "go: downloading example.test/good v1.0.0\n# example.test/app\n./main.go:5:2: undefined: foo\n--- FAIL: TestX (0.00s)\n    x_test.go:12: got 1, want 2: mismatch\n" +
+		// A test's own network error is no module fetch.
+		"    db_test.go:31: dial tcp 127.0.0.1:5432: connect: connection refused\n" +
+		"db_test.go:40: Get \"https://api.example/v1\": x509: certificate signed by unknown authority\nFAIL\n"
+	fs, err := Parse(strings.NewReader(log), "build.log")
+	if err != nil || len(fs) != 0 {
+		t.Errorf("Parse = %v, %v; want no failure", fs, err)
+	}
+}
+
+// TestSecretsRedacted: a token in a URL never reaches a failure.
+func TestSecretsRedacted(t *testing.T) {
+	log := `go: corp.example/lib@v1.2.0: reading https://ci:s3cret-token@goproxy.corp.example/corp.example/lib/@v/v1.2.0.mod: 401 Unauthorized` + "\n"
+	fs, _ := Parse(strings.NewReader(log), "x")
+	if len(fs) != 1 || strings.Contains(fs[0].Line+fs[0].URL, "s3cret") || fs[0].Host != "goproxy.corp.example" {
+		t.Errorf("got %+v", fs)
+	}
+}
+
+// noise is an endless-looking CI log: n bytes of compiler and test
+// output, with one fetch failure at the end and a line far longer than
+// MaxLine in the middle.
+type noise struct {
+	left  int64
+	i     int
+	long  int // bytes of the long line still to emit
+	tail  *strings.Reader
+	lines []string
+}
+
+func newNoise(n int64) *noise {
+	return &noise{left: n, long: -1, tail: strings.NewReader("\x1b[31mgo: example.test/good@v1.0.0: reading http://127.0.0.1:9/example.test/good/@v/v1.0.0.mod: 404 Not Found\x1b[0m\r\n"),
+		lines: []string{
+			"2024-01-02T03:04:05.1234567Z === RUN   TestSomething/case_with_a_longer_name\n",
+			"    something_test.go:42: got 1, want 2: values differ\n",
+			"ok  \texample.test/app/internal/pkg\t0.123s\tcoverage: 81.2% of statements\n",
+			"\x1b[32m--- PASS: TestSomething (0.01s)\x1b[0m\n",
+		}}
+}
+
+func (n *noise) Read(p []byte) (int, error) {
+	if n.left <= 0 {
+		return n.tail.Read(p)
+	}
+	if n.long < 0 && n.left < 50<<20 {
+		n.long = 5 * MaxLine // once, half way
+	}
+	if n.long > 0 {
+		k := min(len(p), n.long)
+		for j := range k {
+			p[j] = 'x'
+		}
+		n.long -= k
+		if n.long == 0 {
+			p[k-1] = '\n'
+		}
+		n.left -= int64(k)
+		return k, nil
+	}
+	total := 0
+	for total < len(p) && n.left > 0 {
+		s := n.lines[n.i%len(n.lines)]
+		if len(s) > len(p)-total {
+			break
+		}
+		n.i++
+		total += copy(p[total:], s)
+		n.left -= int64(len(s))
+	}
+	if total == 0 {
+		return n.tail.Read(p)
+	}
+	return total, nil
+}
+
+// TestBoundedMemory reads a 100 MB log: the heap stays small and the
+// failure at its end is found, in bounded time.
+func TestBoundedMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("100 MB stream")
+	}
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	var peak uint64
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				var m runtime.MemStats
+				runtime.ReadMemStats(&m)
+				peak = max(peak, m.HeapInuse)
+			}
+		}
+	}()
+	start := time.Now()
+	fs, err := Parse(io.Reader(newNoise(100<<20)), "big.log")
+	el := time.Since(start)
+	close(stop)
+	<-done
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != 1 || fs[0].Cause != cause.NotFound || fs[0].Module != "example.test/good@v1.0.0" {
+		t.Fatalf("failures %+v, want the 404 at the end", fs)
+	}
+	grown := int64(peak) - int64(before.HeapInuse)
+	t.Logf("100 MB in %v, heap grew by at most %d KiB", el, grown/1024)
+	if grown > 16<<20 {
+		t.Errorf("heap grew by %d MiB reading a 100 MB log; want under 16 MiB", grown>>20)
+	}
+	if el > 20*time.Second {
+		t.Errorf("reading 100 MB took %v", el)
+	}
+}
