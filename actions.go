@@ -116,6 +116,20 @@ func publish(opts *options, getenv func(string) string, rep *report.Report, raw 
 	}
 }
 
+// setEnvElsewhere says why --set-env did nothing outside GitHub Actions,
+// and what to do instead.
+func setEnvElsewhere(rep *report.Report) string {
+	msg := "--set-env did nothing: it exports GOPROXY to the later steps of a GitHub Actions job (GITHUB_ENV), and this is not one (GITHUB_ACTIONS is not true)"
+	switch rec := rep.Recommendation.GOPROXY; {
+	case rec == "":
+		return msg + "; nor is there a GOPROXY to recommend"
+	case strings.Contains(rec, "***"):
+		return msg + "; to use the recommendation here, set GOPROXY=" + rec + " with your credentials in place of ***"
+	default:
+		return msg + "; to use the recommendation here: export GOPROXY='" + rec + "'"
+	}
+}
+
 // unredactProxyList puts back the credentials Redact took out of each
 // entry of a GOPROXY list, from the configured URLs it was built from.
 func unredactProxyList(list string, raw []string) (string, error) {

@@ -329,7 +329,7 @@ func parseLog(name string) ([]explain.Failure, error) {
 // parseExplainFlags parses the check's flags; what follows them is
 // returned (LOGs for explain).
 func parseExplainFlags(args []string, getenv func(string) string, stderr io.Writer) (*options, []string, error) {
-	opts, err := parseFlags(args, getenv, io.Discard)
+	opts, err := parseFlags(args, getenv)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -20,9 +21,6 @@ import (
 	"github.com/gopreflight/gopreflight/preflight"
 	"github.com/gopreflight/gopreflight/report"
 )
-
-// version is set by the build (-ldflags "-X main.version=...").
-var version = "devel"
 
 // Exit codes (contract §7).
 const (
@@ -41,61 +39,67 @@ func main() {
 // options are the parsed command line: the check's options and what
 // the command does with the report.
 type options struct {
-	check                  preflight.Options
-	format, output, failOn string
-	setEnv, quiet, verbose bool
-	summary, annotations   bool
+	check                              preflight.Options
+	format, output, failOn, candidates string
+	setEnv, quiet, verbose, version    bool
+	summary, annotations               bool
 }
 
-func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
-	o := &options{check: preflight.DefaultOptions()}
+// newFlagSet defines the command's flags on o; parseFlags parses with it
+// and --help lists it (usage.go).
+func newFlagSet(o *options, getenv func(string) string) *flag.FlagSet {
 	c := &o.check
-	c.ToolVersion = version
-	c.Getenv = getenv
 	fs := flag.NewFlagSet("gopreflight", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: gopreflight [flags] [PATH ...]
-       gopreflight explain [flags] [--path PATH] [LOG ...]
-       gopreflight run [flags] [--path PATH] -- COMMAND [ARGS...]
-
-Checks that every module the build of PATH needs can be fetched through the
-routes the go command would take, and names the cause of every failure.
-PATH is a go.mod, a go.work or a directory holding one (default ".").
-Exit status: 0 fetchable, 1 the gate failed (--fail-on), 2 unusable input.
-
-Flags:
-`)
-		fs.PrintDefaults()
-	}
+	// Errors are returned and printed once by run; --help goes to stdout.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	defFormat := "text"
 	if getenv("GITHUB_ACTIONS") == "true" {
 		defFormat = "github"
 	}
-	var candidates string
 	fs.StringVar(&c.Proxy, "proxy", "", "GOPROXY value to check (default: GOPROXY as the go command sees it)")
-	fs.StringVar(&candidates, "candidates", "", "extra proxy URLs, comma-separated, to measure and rank")
-	fs.StringVar(&o.format, "format", defFormat, "output format: "+strings.Join(report.Formats(), ", "))
+	fs.StringVar(&o.candidates, "candidates", "", "extra proxy URLs, comma-separated, to measure and rank")
+	fs.StringVar(&o.format, "format", defFormat, "report format on stdout: "+strings.Join(report.Formats(), ", "))
 	fs.StringVar(&o.output, "output", "", "also write the JSON report to `FILE`")
-	fs.StringVar(&c.Depth, "depth", c.Depth, "mod, zip or full")
-	fs.BoolVar(&c.Checksums, "checksums", c.Checksums, "verify go.sum against GOSUMDB")
-	fs.DurationVar(&c.Timeout, "timeout", c.Timeout, "deadline for the whole run")
-	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "deadline for one HTTP request")
+	fs.StringVar(&c.Depth, "depth", c.Depth, "mod: .info and .mod; zip: also each needed zip is servable; full: download and hash the zips")
+	fs.BoolVar(&c.Checksums, "checksums", c.Checksums, "verify go.sum against GOSUMDB; off when GOSUMDB=off")
+	fs.DurationVar(&c.Timeout, "timeout", c.Timeout, "deadline for the whole run; a report is still printed")
+	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "deadline for one HTTP request, connect to last byte")
 	fs.IntVar(&c.Concurrency, "concurrency", c.Concurrency, "requests in flight")
-	fs.IntVar(&c.Retries, "retries", c.Retries, "retries of a retryable failure")
-	fs.StringVar(&o.failOn, "fail-on", report.FailOnError, "error, warning or never")
+	fs.IntVar(&c.Retries, "retries", c.Retries, "retries of timeouts, resets, 429 and 5xx")
+	fs.StringVar(&o.failOn, "fail-on", report.FailOnError, "fail (exit 1) on findings of this severity or worse")
 	fs.StringVar(&c.Ignore, "ignore", "", "module path patterns (GOPRIVATE syntax) not to check")
-	fs.StringVar(&c.CAFile, "ca-file", "", "PEM file of extra CA certificates to trust")
-	fs.StringVar(&c.Resolver, "resolver", "", "send DNS queries to this `server` (host:port) instead of the system resolver, as dig @server does")
-	fs.BoolVar(&o.setEnv, "set-env", false, "in GitHub Actions, export the recommended GOPROXY to later steps")
+	fs.StringVar(&c.CAFile, "ca-file", "", "PEM `FILE` of extra CA certificates to trust (SSL_CERT_FILE also works)")
+	fs.StringVar(&c.Resolver, "resolver", "", "send DNS queries to this `HOST:PORT` instead of the system resolver, as dig @server does")
+	fs.BoolVar(&o.setEnv, "set-env", false, "in GitHub Actions, export the recommended GOPROXY to later steps (GITHUB_ENV)")
 	fs.BoolVar(&o.summary, "summary", true, "in GitHub Actions, write the job summary")
-	fs.BoolVar(&o.annotations, "annotations", true, "with --format github, annotate go.mod lines")
+	fs.BoolVar(&o.annotations, "annotations", true, "with --format github, annotate the go.mod and go.sum lines")
 	fs.StringVar(&c.Cache, "cache", c.Cache, "auto: a version the module cache holds is served from it, as the go command does; ignore: the cold-runner view")
 	fs.BoolVar(&c.Offline, "offline", false, "judge from the module cache, vendor/ and file:// GOPROXY directories only; send no request")
-	fs.BoolVar(&o.quiet, "quiet", false, "less on stderr")
-	fs.BoolVar(&o.verbose, "verbose", false, "more on stderr")
-	if err := fs.Parse(args); err != nil {
+	fs.BoolVar(&o.quiet, "quiet", false, "no progress line on stderr")
+	fs.BoolVar(&o.verbose, "verbose", false, "log every request on stderr: what was asked of whom, and the answer")
+	fs.BoolVar(&o.version, "version", false, "print the version, commit and Go release, and exit")
+	return fs
+}
+
+func parseFlags(args []string, getenv func(string) string) (*options, error) {
+	o := &options{check: preflight.DefaultOptions()}
+	c := &o.check
+	c.ToolVersion = version
+	c.Getenv = getenv
+	fs := newFlagSet(o, getenv)
+	args, err := boolArgs(fs, args)
+	if err != nil {
 		return nil, err
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w (gopreflight --help lists the flags)", err)
+	}
+	if o.version {
+		return o, nil
 	}
 	inputPaths, err := applyInputs(fs, getenv)
 	if err != nil {
@@ -109,7 +113,7 @@ Flags:
 	if len(c.Paths) == 0 {
 		c.Paths = []string{"."}
 	}
-	for _, s := range strings.Split(candidates, ",") {
+	for _, s := range strings.Split(o.candidates, ",") {
 		if s = strings.TrimSpace(s); s != "" {
 			c.Candidates = append(c.Candidates, s)
 		}
@@ -128,6 +132,59 @@ Flags:
 	return o, nil
 }
 
+// boolArgs accepts a boolean flag's value as the next argument, the form
+// the README shows (--checksums false), as well as --checksums=false: the
+// flag package alone would take "false" for a PATH. Only true and false
+// are taken that way; a word such as "no" or "off" after a boolean flag,
+// or after its "=", is an error that names the flag and the forms.
+func boolArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var out []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" || !strings.HasPrefix(a, "-") {
+			return append(out, args[i:]...), nil // flags end at the first PATH
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		f := fs.Lookup(name)
+		if f == nil || !isBoolFlag(f) {
+			out = append(out, a)
+			if f != nil && !hasValue && i+1 < len(args) {
+				i++ // the value of a non-boolean flag, even one starting with -
+				out = append(out, args[i])
+			}
+			continue
+		}
+		if !hasValue && i+1 < len(args) {
+			switch next := args[i+1]; strings.ToLower(next) {
+			case "true", "false":
+				value, hasValue = next, true
+				i++
+			case "yes", "no", "on", "off", "y", "n":
+				value, hasValue = next, true
+			}
+		}
+		if hasValue {
+			if _, err := strconv.ParseBool(value); err != nil || !isBoolWord(value) {
+				return nil, fmt.Errorf("--%s %s: a boolean flag takes true or false: --%s=false or --%s false (alone, --%s means true)", name, value, name, name, name)
+			}
+			a = "--" + name + "=" + strings.ToLower(value)
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+func isBoolFlag(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
+
+// isBoolWord: the values boolArgs documents, in any case.
+func isBoolWord(s string) bool {
+	s = strings.ToLower(s)
+	return s == "true" || s == "false"
+}
+
 func flagSet(fs *flag.FlagSet, name string) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
@@ -143,13 +200,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) > 0 && args[0] == "run" {
 		return runCommand(ctx, args[1:], getenv, stdout, stderr)
 	}
-	opts, err := parseFlags(args, getenv, stderr)
+	opts, err := parseFlags(args, getenv)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			usage(stdout, newFlagSet(&options{check: preflight.DefaultOptions()}, getenv))
 			return exitOK
 		}
 		fmt.Fprintf(stderr, "gopreflight: %v\n", err)
 		return exitInput
+	}
+	if opts.version {
+		printVersion(stdout, buildInfo())
+		return exitOK
 	}
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "gopreflight: %s\n", goenv.Redact(err.Error()))
@@ -192,6 +254,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fail(err)
 	}
+	build := buildInfo()
+	rep.Version = &build
 	passed := rep.Gate(opts.failOn)
 
 	render, _ := report.Lookup(opts.format)
@@ -216,6 +280,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			}
 		}
 		publish(opts, getenv, rep, raw, stderr)
+	} else if opts.setEnv {
+		fmt.Fprintf(stderr, "gopreflight: %s\n", setEnvElsewhere(rep))
 	}
 	if !passed && opts.failOn != report.FailOnNever {
 		return exitGate

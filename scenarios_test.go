@@ -200,11 +200,12 @@ exclude example.test/good v0.9.0
 			t.Errorf("cached module with GOPROXY=off: %s via %s", m.Status, m.Via)
 		}
 		for _, p := range []string{"example.test/good2", "example.test/Upper"} {
-			if m := tr.module(t, p, "v1.0.0"); m.Status != report.StatusUnreachable || m.Cause != cause.NotFound {
-				t.Errorf("%s not (wholly) cached with GOPROXY=off: %s/%s", p, m.Status, m.Cause)
+			if m := tr.module(t, p, "v1.0.0"); m.Status != report.StatusUnreachable || m.Cause != cause.NotFound ||
+				m.Detail != "GOPROXY=off: not in the module cache" {
+				t.Errorf("%s not (wholly) cached with GOPROXY=off: %s/%s %q", p, m.Status, m.Cause, m.Detail)
 			}
 		}
-		if f := findingWith(tr.rep, cause.NotFound, report.SeverityError); f == nil || !strings.Contains(f.Title, "GOPROXY=off forbids downloads, and 2 module versions (example.test/good2@v1.0.0 and 1 more) are not in the module cache") {
+		if f := findingWith(tr.rep, cause.NotFound, report.SeverityError); f == nil || !strings.Contains(f.Title, "GOPROXY=off: 2 module versions (example.test/good2@v1.0.0 and 1 more) are not in the module cache") {
 			t.Errorf("findings: %+v", tr.rep.Findings)
 		}
 		if f := findingWith(tr.rep, cause.NotFound, report.SeverityNotice); f == nil || !strings.Contains(f.Title, "example.test/good@v1.0.0 served from the module cache; with GOPROXY=off a cold cache could not fetch it") {

@@ -244,6 +244,11 @@ var volatile = []struct {
 	{regexp.MustCompile(`\b[0-9]+(\.[0-9]+)?ms\b`), `NNms`},
 	{regexp.MustCompile(`\b([0-9]+ ms|[0-9]+\.[0-9] s)\b`), `NN ms`},
 	{regexp.MustCompile(`\| – \|`), `| NNms |`},
+	// The Go release and platform that built the binary (JSON "version").
+	{regexp.MustCompile(`"go": "go[^"]*"`), `"go": "GOVERSION"`},
+	{regexp.MustCompile(`"platform": "[^"]*"`), `"platform": "GOOS/GOARCH"`},
+	// The random token of ::stop-commands:: (--format github).
+	{regexp.MustCompile(`gopreflight-[0-9a-f]{32}`), `gopreflight-TOKEN`},
 }
 
 // normalize replaces what changes from run to run in out: the values of

@@ -84,9 +84,9 @@ func verifyCached(e modcache.Entry, m module.Version) string {
 // (consulted before any route) did not serve the version.
 func (r *runner) lookupDisabled() outcome {
 	o := outcome{via: goenv.Off, status: report.StatusUnreachable, cause: cause.NotFound}
-	o.detail = "module lookup disabled by GOPROXY=off, and not in the module cache"
+	o.detail = "GOPROXY=off: not in the module cache"
 	if !r.cacheOn() {
-		o.detail = "module lookup disabled by GOPROXY=off (--cache ignore: the module cache is left out)"
+		o.detail = "GOPROXY=off: the module cache is left out (--cache ignore)"
 	}
 	o.attempts = []report.Attempt{{Source: goenv.Off, Cause: cause.NotFound, Detail: o.detail}}
 	return o

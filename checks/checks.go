@@ -279,7 +279,7 @@ func (r *runner) resolve(ctx context.Context, t *plan.Target) outcome {
 	}
 	if hit && !r.cfg.Offline {
 		if o.via == goenv.Off {
-			o.detail = "module lookup disabled by GOPROXY=off: only the module cache can serve it"
+			o.detail = "GOPROXY=off: only the module cache can serve it"
 		}
 		cold := o
 		cached.cold = &cold

@@ -234,8 +234,8 @@ func (fc *findingContext) moduleFinding(k groupKey, mods []string, eps []*report
 		f.Endpoints = []string{}
 		return f
 	case k.via == goenv.Off:
-		f.Title = fmt.Sprintf("GOPROXY=off forbids downloads, and %s not in the module cache", isAre(subject, len(mods)))
-		f.Detail = "With GOPROXY=off the build can use only what GOMODCACHE already holds."
+		f.Title = fmt.Sprintf("GOPROXY=off: %s not in the module cache", isAre(subject, len(mods)))
+		f.Detail = "GOPROXY=off forbids downloads: the build can use only what GOMODCACHE already holds (the proxy never said \"not found\"; nothing was asked)."
 		f.Advice = "Fill the module cache where downloads are allowed (go mod download), vendor the dependencies (go mod vendor), or set a GOPROXY."
 		f.Endpoints = []string{}
 		return f

@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -46,7 +47,8 @@ type Options struct {
 	// DNSServer (host:port), when set, receives every DNS query instead of
 	// the system resolver's nameservers, as with `dig @server`.
 	DNSServer string
-	// Log receives one line per retry and failure, already redacted.
+	// Log receives one line per request (its answer, cause and time, the
+	// retries), already redacted.
 	Log func(string)
 }
 
@@ -370,10 +372,33 @@ func (c *Client) do(ctx context.Context, r Request) Result {
 		}
 	}
 	c.Endpoints.record(st, res)
-	if c.opts.Log != nil && !res.OK() && res.Cause != cause.NotFound {
-		c.opts.Log(fmt.Sprintf("%s %s: %s %s (retries %d)", r.Method, res.URL, res.Cause, res.Detail, res.Retries))
+	if c.opts.Log != nil {
+		c.opts.Log(logLine(r.Method, res))
 	}
 	return res
+}
+
+// logLine is one request of the --verbose log: what was asked of whom,
+// the answer and its cause, the time it took; why it failed, and the
+// retries. URLs are redacted.
+func logLine(method string, res Result) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s -> ", method, res.URL)
+	if res.StatusCode != 0 {
+		fmt.Fprintf(&b, "%d ", res.StatusCode)
+	}
+	b.WriteString(string(res.Cause))
+	if res.Final != "" && res.Final != res.URL {
+		fmt.Fprintf(&b, " from %s", res.Final)
+	}
+	fmt.Fprintf(&b, " in %dms", res.Duration.Milliseconds())
+	if !res.OK() && res.Detail != "" {
+		fmt.Fprintf(&b, ": %s", res.Detail)
+	}
+	if res.Retries > 0 {
+		fmt.Fprintf(&b, " (%d retries)", res.Retries)
+	}
+	return b.String()
 }
 
 // checkRetry is the retry policy of contract §3: timeouts, resets, 429

@@ -80,9 +80,15 @@ func Annotations(r *Report, workspace string) []ghactions.Annotation {
 		if msg == "" {
 			msg = m.Status
 		}
+		title := fmt.Sprintf("%s: %s", m.ID(), m.Cause)
+		if m.Via == "off" {
+			// GOPROXY=off: the cause code stays not_found (contract §5),
+			// but "not found" would send the reader to the proxy.
+			title = fmt.Sprintf("%s: %s", m.ID(), m.Detail)
+		}
 		byLevel[ghactions.Error] = append(byLevel[ghactions.Error], ghactions.Annotation{
 			Level: ghactions.Error, File: relFile(m.File, workspace), Line: m.Line, Col: m.Column,
-			Title: fmt.Sprintf("%s: %s", m.ID(), m.Cause), Message: msg,
+			Title: title, Message: msg,
 		})
 	}
 	for _, f := range r.Findings {

@@ -39,6 +39,7 @@ const (
 type Report struct {
 	Schema         string            `json:"schema"`
 	ToolVersion    string            `json:"tool_version"`
+	Version        *Build            `json:"version,omitempty"`
 	Started        time.Time         `json:"started"`
 	DurationMS     int64             `json:"duration_ms"`
 	Inputs         []Input           `json:"inputs"`

@@ -119,6 +119,14 @@ func LoadWith(arg string, o Options) (*Workspace, error) {
 		// there work on them (only building its packages fails).
 		return loadWork(file)
 	}
+	// Anything but a .mod file (as the go command's -modfile demands)
+	// would be parsed as a go.mod, one "unknown directive" a line.
+	if !strings.HasSuffix(file, ".mod") {
+		if filepath.Base(file) == "go.sum" {
+			return nil, fmt.Errorf("%s: a go.sum is read beside its go.mod: give the go.mod or its directory (%s)", file, filepath.Dir(file))
+		}
+		return nil, fmt.Errorf("%s: not a go.mod or go.work file: give a go.mod, a go.work or a directory holding one", file)
+	}
 	m, err := loadMod(file)
 	if err != nil {
 		return nil, err
