@@ -1,18 +1,22 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 )
 
 // The action's contract (contract §8).
 var (
-	specInputs  = []string{"path", "proxy", "candidates", "depth", "checksums", "fail-on", "ignore", "timeout", "cache", "set-env", "summary", "annotations"}
+	specInputs = []string{"path", "proxy", "candidates", "depth", "checksums", "fail-on", "ignore", "timeout", "cache", "set-env", "summary", "annotations",
+		// Added so that the action has the CLI's knobs (issue 15).
+		"offline", "ca-file", "request-timeout", "concurrency", "retries", "resolver", "format", "output", "verbose"}
 	specOutputs = []string{"passed", "unreachable", "not-found", "recommended-goproxy", "fastest-proxy", "report"}
 )
 
@@ -126,20 +130,22 @@ func TestActionMetadata(t *testing.T) {
 			t.Errorf("output %s = %q, want %q", name, got, want)
 		}
 	}
-	if len(a.runs) != 2 {
-		t.Fatalf("%d run: scripts, want 2 (build, check)", len(a.runs))
+	if len(a.runs) != 3 {
+		t.Fatalf("%d run: scripts, want 3 (locate, build, check)", len(a.runs))
 	}
 	for _, r := range a.runs {
 		if strings.Contains(r, "${{") {
 			t.Errorf("run: script holds an expression (script injection):\n%s", r)
 		}
 	}
-	if !strings.Contains(a.env["GOFLAGS"], "-mod=vendor") || !strings.Contains(a.env["GOFLAGS"], "-trimpath") ||
-		a.env["GOTOOLCHAIN"] != "local" || a.env["GOPROXY"] != "off" || a.env["GOWORK"] != "off" {
-		t.Errorf("build env %q: want GOFLAGS=-mod=vendor -trimpath, GOTOOLCHAIN=local, GOPROXY=off, GOWORK=off", a.env)
+	for i, verb := range []string{"key", "build"} {
+		// readAction trims the quotes around a value, the last one too.
+		if want := `bash "$GITHUB_ACTION_PATH/action/binary.sh" ` + verb + ` >> "$GITHUB_OUTPUT`; a.runs[i] != want {
+			t.Errorf("run: script %d is %q, want %q", i+1, a.runs[i], want)
+		}
 	}
-	if !strings.Contains(a.runs[0], `"$RUNNER_TEMP/`) || !strings.Contains(a.runs[0], "go build") {
-		t.Errorf("build script does not build into RUNNER_TEMP:\n%s", a.runs[0])
+	if a.env["GOPREFLIGHT_BIN"] != "${{ steps.bin.outputs.bin }}" || a.env["GOPREFLIGHT_REF"] != "${{ github.action_ref }}" {
+		t.Errorf("the binary's path or the action's ref do not reach action/binary.sh: %q", a.env)
 	}
 }
 
@@ -187,4 +193,205 @@ func TestActionlint(t *testing.T) {
 	if err == nil || !strings.Contains(out, `input "set-env-typo" is not defined in action`) {
 		t.Errorf("actionlint did not catch a misspelt input of uses: ./ (err %v):\n%s", err, out)
 	}
+}
+
+// binaryScript runs action/binary.sh as action.yml does, with env on top
+// of this process's environment; it returns the KEY=VALUE lines it
+// printed (for GITHUB_OUTPUT), its stderr and its exit code.
+func binaryScript(t *testing.T, verb string, env ...string) (map[string]string, string, int) {
+	t.Helper()
+	cmd := exec.Command("bash", filepath.Join("action", "binary.sh"), verb)
+	cmd.Env = append(os.Environ(), env...)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	code := 0
+	if err := cmd.Run(); err != nil {
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) {
+			t.Fatalf("binary.sh %s: %v", verb, err)
+		}
+		code = exit.ExitCode()
+	}
+	out := map[string]string{}
+	for _, l := range strings.Split(strings.TrimSpace(stdout.String()), "\n") {
+		if k, v, ok := strings.Cut(l, "="); ok {
+			out[k] = v
+		}
+	}
+	return out, stderr.String(), code
+}
+
+// TestActionBinaryKey checks the cache key and the stamped version the
+// action computes: a release ref is the version; another ref, outside a
+// git checkout, is named with the source hash, never "devel"; the key
+// holds the OS, architecture and the job's Go, and changes with the
+// version.
+func TestActionBinaryKey(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("no bash")
+	}
+	goVersion := strings.TrimSpace(string(mustRun(t, exec.Command("go", "env", "GOVERSION"))))
+	tmp := t.TempDir()
+	base := []string{"RUNNER_TEMP=" + tmp, "RUNNER_OS=Linux", "RUNNER_ARCH=X64", "GIT_DIR=" + filepath.Join(tmp, "no-git"), "GOTOOLCHAIN=local"}
+	tests := []struct {
+		ref         string
+		wantVersion *regexp.Regexp
+	}{
+		{"v1.2.3", regexp.MustCompile(`^v1\.2\.3$`)},
+		{"v1.2.3-rc.1", regexp.MustCompile(`^v1\.2\.3-rc\.1$`)},
+		{"v1", regexp.MustCompile(`^v1\+[0-9a-f]{12}$`)},
+		{"main", regexp.MustCompile(`^main\+[0-9a-f]{12}$`)},
+		{"feature/x;rm -rf", regexp.MustCompile(`^feature-x-rm--rf\+[0-9a-f]{12}$`)},
+		{"", regexp.MustCompile(`^source\+[0-9a-f]{12}$`)},
+	}
+	keys := map[string]string{}
+	for _, tt := range tests {
+		out, stderr, code := binaryScript(t, "key", append(base, "GOPREFLIGHT_REF="+tt.ref)...)
+		if code != 0 {
+			t.Fatalf("ref %q: exit %d: %s", tt.ref, code, stderr)
+		}
+		if !tt.wantVersion.MatchString(out["version"]) {
+			t.Errorf("ref %q: version %q, want %s", tt.ref, out["version"], tt.wantVersion)
+		}
+		wantDir := filepath.Join(tmp, "gopreflight-bin")
+		if out["dir"] != filepath.ToSlash(tmp)+"/gopreflight-bin" && out["dir"] != wantDir {
+			t.Errorf("ref %q: dir %q, want %q", tt.ref, out["dir"], wantDir)
+		}
+		if out["bin"] != out["dir"]+"/gopreflight" {
+			t.Errorf("ref %q: bin %q, want %q", tt.ref, out["bin"], out["dir"]+"/gopreflight")
+		}
+		if want := "gopreflight-Linux-X64-" + goVersion + "-"; !strings.HasPrefix(out["key"], want) {
+			t.Errorf("ref %q: key %q, want prefix %q", tt.ref, out["key"], want)
+		}
+		if other, dup := keys[out["key"]]; dup {
+			t.Errorf("refs %q and %q share the key %s though their versions differ", other, tt.ref, out["key"])
+		}
+		keys[out["key"]] = tt.ref
+	}
+	again, _, _ := binaryScript(t, "key", append(base, "GOPREFLIGHT_REF=main")...)
+	if keys[again["key"]] != "main" {
+		t.Errorf("the key for ref main changed between two runs: %q", again["key"])
+	}
+	// In a git checkout (uses: ./), git describe names the commit.
+	if _, err := exec.LookPath("git"); err == nil && exec.Command("git", "rev-parse", "--git-dir").Run() == nil {
+		out, _, _ := binaryScript(t, "key", "RUNNER_TEMP="+tmp, "GOPREFLIGHT_REF=")
+		head := strings.TrimSpace(string(mustRun(t, exec.Command("git", "rev-parse", "--short=7", "HEAD"))))
+		if !strings.Contains(out["version"], head[:7]) {
+			t.Errorf("in a git checkout: version %q does not name HEAD %s", out["version"], head)
+		}
+	}
+}
+
+// TestActionBinaryVersionCompare checks the comparison that decides
+// whether the job's Go can build gopreflight itself.
+func TestActionBinaryVersionCompare(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("no bash")
+	}
+	tests := []struct {
+		a, b string
+		ge   bool
+	}{
+		{"1.26.8", "1.23.0", true},
+		{"1.23.0", "1.23.0", true},
+		{"1.23", "1.23.0", true},
+		{"1.22.6", "1.23.0", false},
+		{"1.23rc1", "1.23.0", false},
+		{"1.21rc2", "1.21", false},
+		{"1.21.0", "1.21", true},
+		{"1.20.14", "1.21", false},
+		{"1.100.0", "1.23.0", true},
+		{"go1.9", "1.23.0", false},
+	}
+	for _, tt := range tests {
+		cmd := exec.Command("bash", "-c", `eval "$(sed -n '/^version_ge()/,/^}/p' action/binary.sh)"; version_ge "$0" "$1"`, tt.a, tt.b)
+		err := cmd.Run()
+		if got := err == nil; got != tt.ge {
+			t.Errorf("version_ge %s %s = %v (%v), want %v", tt.a, tt.b, got, err, tt.ge)
+		}
+	}
+}
+
+// TestActionBinaryBuild builds the action's binary as action.yml does
+// (action/binary.sh build, the local go, no module download: GOPROXY=off
+// and GOFLAGS=-mod=vendor inside the script), then runs the script again
+// to see it keep the working binary, and once with no go on PATH.
+func TestActionBinaryBuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	for _, tool := range []string{"bash", "go"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skip("no " + tool)
+		}
+	}
+	bin := filepath.Join(t.TempDir(), "bin", "gopreflight")
+	env := []string{"GOPREFLIGHT_BIN=" + bin, "GOPREFLIGHT_VERSION=v9.8.7-test", "GOPROXY=off", "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local"}
+	out, stderr, code := binaryScript(t, "build", env...)
+	if code != 0 || out["from"] != "build" {
+		t.Fatalf("build: exit %d, from=%q:\n%s", code, out["from"], stderr)
+	}
+	version := string(mustRun(t, exec.Command(bin, "--version")))
+	if !strings.HasPrefix(version, "gopreflight v9.8.7-test") {
+		t.Errorf("--version of the action's binary:\n%s\nwant the stamped version v9.8.7-test", version)
+	}
+
+	out, stderr, code = binaryScript(t, "build", env...)
+	if code != 0 || out["from"] != "cache" || !strings.Contains(stderr, "v9.8.7-test") {
+		t.Errorf("second run: exit %d, from=%q, want the existing binary (from=cache):\n%s", code, out["from"], stderr)
+	}
+
+	// No go and no binary: one error saying what to add.
+	noGo := []string{"GOPREFLIGHT_BIN=" + filepath.Join(t.TempDir(), "gopreflight"), "PATH=" + pathWithout(t, "go")}
+	_, stderr, code = binaryScript(t, "build", noGo...)
+	if code != 2 || !strings.Contains(stderr, "::error title=gopreflight::no go command on PATH and no cached gopreflight binary: add actions/setup-go") {
+		t.Errorf("no go: exit %d, want 2 and an error naming setup-go:\n%s", code, stderr)
+	}
+}
+
+// TestActionToolchainPin checks the toolchain an older Go is told to
+// fetch: a real release name, at least go.mod's go line.
+func TestActionToolchainPin(t *testing.T) {
+	script := string(mustRead(t, filepath.Join("action", "binary.sh")))
+	m := regexp.MustCompile(`(?m)^toolchain=go(1\.(\d+)\.(\d+))$`).FindStringSubmatch(script)
+	if m == nil {
+		t.Fatal("action/binary.sh names no toolchain=go1.N.P")
+	}
+	gomod := string(mustRead(t, "go.mod"))
+	need := regexp.MustCompile(`(?m)^go 1\.(\d+)`).FindStringSubmatch(gomod)
+	if need == nil {
+		t.Fatal("go.mod has no go line")
+	}
+	if minor, _ := strconv.Atoi(m[2]); minor < atoi(t, need[1]) {
+		t.Errorf("toolchain go%s is older than go.mod's go 1.%s", m[1], need[1])
+	}
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func mustRun(t *testing.T, cmd *exec.Cmd) []byte {
+	t.Helper()
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s: %v", cmd, err)
+	}
+	return out
+}
+
+// pathWithout is PATH without the directories holding the named command.
+func pathWithout(t *testing.T, name string) string {
+	var keep []string
+	for _, dir := range filepath.SplitList(os.Getenv("PATH")) {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			keep = append(keep, dir)
+		}
+	}
+	return strings.Join(keep, string(os.PathListSeparator))
 }

@@ -17,7 +17,8 @@ import (
 // flags. action.yml hands each input to the binary as INPUT_<NAME> in
 // env:, as the runner does for other actions; a flag given on the command
 // line wins.
-var actionInputs = []string{"proxy", "candidates", "depth", "checksums", "fail-on", "ignore", "timeout", "cache", "set-env", "summary", "annotations"}
+var actionInputs = []string{"proxy", "candidates", "depth", "checksums", "fail-on", "ignore", "timeout", "cache", "set-env", "summary", "annotations",
+	"offline", "ca-file", "request-timeout", "concurrency", "retries", "resolver", "format", "output", "verbose"}
 
 // applyInputs sets the flags that INPUT_* variables name and that the
 // command line left unset, and returns the paths of the path input.

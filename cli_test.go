@@ -144,6 +144,42 @@ func TestBoolFlagForms(t *testing.T) {
 	}
 }
 
+// TestActionInputsAreFlags: every action input but path is a flag of the
+// same name, and every flag but --version and --quiet (a progress line
+// the runner never shows: it is not a terminal) is an input; an input's
+// value reaches the flag and a bad one names the input.
+func TestActionInputsAreFlags(t *testing.T) {
+	a := readAction(t)
+	fs := newFlagSet(&options{check: preflight.DefaultOptions()}, func(string) string { return "" })
+	for _, in := range keys(a.inputs) {
+		if in != "path" && fs.Lookup(in) == nil {
+			t.Errorf("action input %q is no flag", in)
+		}
+	}
+	fs.VisitAll(func(f *flag.Flag) {
+		if _, ok := a.inputs[f.Name]; !ok && f.Name != "version" && f.Name != "quiet" {
+			t.Errorf("flag --%s has no action input", f.Name)
+		}
+		if !slices.Contains(actionInputs, f.Name) && f.Name != "version" && f.Name != "quiet" {
+			t.Errorf("flag --%s is not read from INPUT_%s (actionInputs)", f.Name, strings.ToUpper(f.Name))
+		}
+	})
+	env := map[string]string{"GITHUB_ACTIONS": "true", "INPUT_REQUEST-TIMEOUT": "3s", "INPUT_CONCURRENCY": "5", "INPUT_RETRIES": "0",
+		"INPUT_CA-FILE": "ca.pem", "INPUT_FORMAT": "json", "INPUT_OUTPUT": "r.json", "INPUT_RESOLVER": "127.0.0.1:53", "INPUT_VERBOSE": "true"}
+	o, err := parseFlags(nil, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.check.RequestTimeout.String() != "3s" || o.check.Concurrency != 5 || o.check.Retries != 0 || o.check.CAFile != "ca.pem" ||
+		o.format != "json" || o.output != "r.json" || o.check.Resolver != "127.0.0.1:53" || !o.verbose {
+		t.Errorf("inputs did not reach the flags: %+v", o)
+	}
+	env["INPUT_REQUEST-TIMEOUT"] = "soon"
+	if _, err := parseFlags(nil, func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "input request-timeout") {
+		t.Errorf("a bad input: %v, want an error naming input request-timeout", err)
+	}
+}
+
 // TestVerboseLog: --verbose on a passing run logs every request, what was
 // asked of whom and the answer (the lines come from concurrent requests:
 // their order is not fixed); without it, nothing.

@@ -66,7 +66,27 @@ Exit status: 0 every needed module can be fetched, 1 the gate failed
 func usage(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprint(w, usageHead)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	groups := flagGroups
+	// A flag no group names is still listed (TestHelp asks for a group).
+	grouped := map[string]bool{}
 	for _, g := range flagGroups {
+		for _, n := range g.names {
+			grouped[n] = true
+		}
+	}
+	var other []string
+	fs.VisitAll(func(f *flag.Flag) {
+		if !grouped[f.Name] {
+			other = append(other, f.Name)
+		}
+	})
+	if len(other) > 0 {
+		groups = append(groups[:len(groups):len(groups)], struct {
+			title string
+			names []string
+		}{"Other", other})
+	}
+	for _, g := range groups {
 		fmt.Fprintf(tw, "%s:\n", g.title)
 		for _, name := range g.names {
 			f := fs.Lookup(name)

@@ -14,9 +14,13 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 ca=${CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
 [ -s "$ca" ] || { echo "rootfs.sh: no CA bundle at $ca (install ca-certificates)" >&2; exit 1; }
 
+# The version stamped: VERSION (the release tag), else what the action
+# stamps (git describe, or the source hash): never "devel".
+version=${VERSION:-$(bash "$src/action/binary.sh" version)}
+
 mkdir -p "$out/etc/ssl/certs" "$out/home/nonroot" "$out/tmp" "$out/src"
 (cd "$src" && CGO_ENABLED=0 GOFLAGS="-mod=vendor -trimpath" GOPROXY=off GOTOOLCHAIN=local GOWORK=off \
-	go build -ldflags="-s -w -X main.version=${VERSION:-docker}" -o "$out/gopreflight" .)
+	go build -ldflags="-s -w -X main.version=$version" -o "$out/gopreflight" .)
 cp "$ca" "$out/etc/ssl/certs/ca-certificates.crt"
 printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' >"$out/etc/passwd"
 printf 'root:x:0:\nnonroot:x:65532:\n' >"$out/etc/group"

@@ -11,7 +11,8 @@
 # saved as an OCI layout and its layers unpacked; the checks read the
 # image's config (user, entrypoint, env, workdir) and files (static
 # binary, CA bundle, no shell), then run the entrypoint under chroot as
-# the image's user with the image's env: --help, and real checks through
+# the image's user with the image's env: --help, --version (the stamped
+# version), and real checks through
 # a GOPROXY served over TLS on loopback by a private CA (unknown to the
 # image's bundle, trusted by SSL_CERT_FILE or --ca-file).
 #
@@ -62,7 +63,8 @@ final_stage() {
 ctx="$work/context"
 mkdir -p "$ctx"
 final_stage Dockerfile >"$ctx/Containerfile" || fail "cannot build the Dockerfile's final stage (see above)"
-sh docker/rootfs.sh "$ctx/rootfs"
+stamp="v0.0.0-test.$$"
+VERSION="$stamp" sh docker/rootfs.sh "$ctx/rootfs"
 t_rootfs=$(ms)
 
 # podman, hermetic: its own storage (vfs, no kernel overlay), state,
@@ -180,6 +182,8 @@ if ! out=$(run --help 2>&1); then
 	fail "--help in the image: $out"
 fi
 echo "$out" | grep -q -- '-fail-on' || fail "--help does not list the flags: $out"
+out=$(run --version 2>&1) || fail "--version in the image: $out"
+echo "$out" | head -n1 | grep -qx "gopreflight $stamp" || fail "--version does not say the stamped version $stamp: $out"
 
 # A file-tree GOPROXY over TLS on loopback, its certificate from a private
 # CA (a corporate proxy's, as far as the image knows).
@@ -249,5 +253,5 @@ check
 [ "$code" = 0 ] && echo "$out" | grep -q "$pass" || fail "the CA in the image's bundle, a good go.mod: exit $code: $out"
 t_end=$(ms)
 
-echo "ok: the image's entrypoint runs as $user with only its root filesystem: --help; a private-CA GOPROXY is tls_unknown_authority, trusted by SSL_CERT_FILE, --ca-file or the image's bundle; a missing version is not_found (exit 1)"
+echo "ok: the image's entrypoint runs as $user with only its root filesystem: --help; --version says $stamp; a private-CA GOPROXY is tls_unknown_authority, trusted by SSL_CERT_FILE, --ca-file or the image's bundle; a missing version is not_found (exit 1)"
 echo "docker/test.sh: rootfs $((t_rootfs - t0)) ms, podman build+save $((t_image - t_rootfs)) ms, checks $((t_end - t_image)) ms"

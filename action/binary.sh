@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# action/binary.sh: the gopreflight binary the action runs, found or made
+# in seconds and without depending on the job's Go where that Go is too
+# old. action.yml runs it in two steps around the binary cache:
+#
+#   binary.sh key     prints dir=, bin=, key=, version= (for GITHUB_OUTPUT):
+#                     where the binary lives and the cache key it is saved
+#                     under: the action's source (hash of the files that
+#                     make the binary), the version stamped into it, the
+#                     job's Go, OS and architecture.
+#   binary.sh version prints the version to stamp (docker/rootfs.sh).
+#   binary.sh build   makes sure $GOPREFLIGHT_BIN is a working binary:
+#                     the cached one if it runs, else built from the
+#                     action's vendored source with no module download
+#                     (GOFLAGS=-mod=vendor, GOPROXY=off), since the
+#                     network may be what is broken. When the job's Go is
+#                     older than go.mod's go line, the go command is told
+#                     to fetch the toolchain the action names (GOTOOLCHAIN)
+#                     through the job's GOPROXY; if that fails too, one
+#                     error says what to change. Prints from=cache|build|
+#                     toolchain for GITHUB_OUTPUT.
+#
+# CI runs "binary.sh build" with each supported Go exactly as action.yml
+# does (.github/workflows/ci.yml, job action-build), and action_test.go
+# runs it with the local go.
+set -euo pipefail
+
+# The toolchain an older Go fetches to build gopreflight: a current patch
+# release (its standard library is in the binary, so never one with known
+# vulnerabilities), at least go.mod's go line (action_test.go checks).
+toolchain=go1.26.8
+
+action=$(cd "$(dirname "$0")/.." && pwd)
+err() { echo "::error title=gopreflight::$*" >&2; }
+
+# sha256 of stdin, with whichever tool the runner has.
+sha256() {
+	if command -v sha256sum >/dev/null 2>&1; then sha256sum; else shasum -a 256; fi | cut -c1-64
+}
+
+# The files that make the binary, hashed with their names: the key
+# changes when any of them does, and not for tests or docs.
+source_hash() {
+	(cd "$action" && find . \( -name .git -o -name tools -o -name testdata -o -name bench -o -name docs \) -prune -o \
+		-type f \( -name '*.go' ! -name '*_test.go' -o -name '*.s' -o -name go.mod -o -name go.sum -o -name modules.txt \) -print0 |
+		LC_ALL=C sort -z | xargs -0 cat -- | sha256)
+}
+
+# go.mod's go line: the oldest Go that builds gopreflight.
+need_go() { awk '$1 == "go" { print $2; exit }' "$action/go.mod"; }
+
+# version_ge A B: Go version A (1.26.8, 1.21, 1.22rc1) is B or newer; a
+# release candidate comes before the release.
+version_ge() {
+	awk -v a="$1" -v b="$2" 'function key(v,  n, p, i, s) {
+		sub(/^go/, "", v); s = 0
+		if (sub(/(rc|beta)[0-9]*$/, "", v)) s = -1
+		n = split(v, p, ".")
+		for (i = n + 1; i <= 3; i++) p[i] = 0
+		return sprintf("%06d%06d%06d%02d", p[1], p[2], p[3], s + 1)
+	}
+	BEGIN { exit !(key(a) >= key(b)) }'
+}
+
+# The job's go, as it is: never switching toolchains to answer, and
+# asked outside any module, whose go line it could refuse.
+job_go() {
+	if command -v go >/dev/null 2>&1; then
+		(cd / && GOTOOLCHAIN=local GOFLAGS="" go env GOVERSION 2>/dev/null) || true
+	fi
+}
+
+# The version stamped into the binary: the action's ref when it names a
+# release (v1.2.3); else, in a git checkout (uses: ./), git describe;
+# else the ref (a major tag such as v1, a branch, a commit) and the source
+# hash, v1+3f2a9c1b0d4e. Never "devel".
+stamp() {
+	local ref=${GOPREFLIGHT_REF:-} hash=$1 d
+	if [[ "$ref" =~ ^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$ ]]; then
+		echo "$ref"
+	elif d=$(git -C "$action" describe --tags --always --dirty 2>/dev/null) && [ -n "$d" ]; then
+		echo "$d"
+	else
+		echo "${ref:-source}+${hash:0:12}"
+	fi | tr -c 'A-Za-z0-9._+\n-' '-'
+}
+
+exe=""
+case "${RUNNER_OS:-$(uname -s)}" in Windows* | MINGW* | MSYS* | CYGWIN*) exe=.exe ;; esac
+
+case "${1:-}" in
+key)
+	hash=$(source_hash)
+	version=$(stamp "$hash")
+	goversion=$(job_go)
+	dir="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/gopreflight-bin"
+	os=${RUNNER_OS:-$(uname -s)} arch=${RUNNER_ARCH:-$(uname -m)}
+	echo "dir=$dir"
+	echo "bin=$dir/gopreflight$exe"
+	echo "version=$version"
+	echo "key=gopreflight-$os-$arch-${goversion:-nogo}-$(printf '%s %s' "$hash" "$version" | sha256 | cut -c1-32)"
+	;;
+build)
+	bin=${GOPREFLIGHT_BIN:?GOPREFLIGHT_BIN names the binary to make}
+	if [ -f "$bin" ] && out=$("$bin" --version 2>&1); then
+		echo "gopreflight: cached binary: ${out%%$'\n'*}" >&2
+		echo "from=cache"
+		exit 0
+	fi
+	have=$(job_go)
+	need=$(need_go)
+	if [ -z "$have" ]; then
+		err "no go command on PATH and no cached gopreflight binary: add actions/setup-go (any Go release) before this step"
+		exit 2
+	fi
+	mkdir -p "$(dirname "$bin")"
+	version=${GOPREFLIGHT_VERSION:-$(stamp "$(source_hash)")}
+	from=build
+	tc=local
+	goproxy=off
+	if ! version_ge "${have#go}" "$need"; then
+		# Toolchain switching came with Go 1.21; older ones cannot be told.
+		if ! version_ge "${have#go}" 1.21; then
+			err "the job's Go ($have) is older than go $need, which gopreflight needs, and too old (before Go 1.21) to fetch a newer toolchain: install Go $need or newer with actions/setup-go before this step (for example go-version: stable), or run the gopreflight container image"
+			exit 2
+		fi
+		case "${GOPROXY:-}" in "" | off) goproxy=https://proxy.golang.org,direct ;; *) goproxy=$GOPROXY ;; esac
+		tc=$toolchain
+		from=toolchain
+		echo "gopreflight: the job's Go ($have) is older than go $need: building with $toolchain, which the go command fetches (GOTOOLCHAIN) through GOPROXY" >&2
+	fi
+	# No module download: -mod=vendor, and GOPROXY=off unless a toolchain
+	# must be fetched (the go command then asks GOPROXY for that alone).
+	if ! (cd "$action" && CGO_ENABLED=0 GOFLAGS="-mod=vendor -trimpath" GOWORK=off GOTOOLCHAIN="$tc" GOPROXY="$goproxy" \
+		go build -ldflags="-s -w -X main.version=$version" -o "$bin" .); then
+		if [ "$from" = toolchain ]; then
+			err "the job's Go ($have) is older than go $need, which gopreflight needs, and fetching $toolchain through the job's GOPROXY failed (see above): install Go $need or newer with actions/setup-go before this step (for example go-version: stable), or allow that download"
+		else
+			err "building gopreflight with $have from the action's vendored source failed (see above)"
+		fi
+		exit 2
+	fi
+	echo "gopreflight: built $("$bin" --version 2>&1 | head -n1) with $have${tc#local} in ${SECONDS}s" >&2
+	echo "from=$from"
+	;;
+version)
+	# The version to stamp, for docker/rootfs.sh.
+	stamp "$(source_hash)"
+	;;
+*)
+	echo "usage: binary.sh key|build|version" >&2
+	exit 2
+	;;
+esac
