@@ -260,8 +260,11 @@ func TestActionBinaryKey(t *testing.T) {
 		if out["bin"] != out["dir"]+"/gopreflight" {
 			t.Errorf("ref %q: bin %q, want %q", tt.ref, out["bin"], out["dir"]+"/gopreflight")
 		}
-		if want := "gopreflight-Linux-X64-" + goVersion + "-"; !strings.HasPrefix(out["key"], want) {
-			t.Errorf("ref %q: key %q, want prefix %q", tt.ref, out["key"], want)
+		if !strings.HasPrefix(out["key"], "gopreflight-Linux-X64-") || !strings.HasSuffix(out["key"], "-"+goVersion) {
+			t.Errorf("ref %q: key %q, want gopreflight-Linux-X64-…-%s", tt.ref, out["key"], goVersion)
+		}
+		if rk := out["restore-keys"]; out["key"] != rk+goVersion {
+			t.Errorf("ref %q: restore-keys %q is not the key %q without the Go version", tt.ref, rk, out["key"])
 		}
 		if other, dup := keys[out["key"]]; dup {
 			t.Errorf("refs %q and %q share the key %s though their versions differ", other, tt.ref, out["key"])

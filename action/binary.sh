@@ -3,11 +3,13 @@
 # in seconds and without depending on the job's Go where that Go is too
 # old. action.yml runs it in two steps around the binary cache:
 #
-#   binary.sh key     prints dir=, bin=, key=, version= (for GITHUB_OUTPUT):
-#                     where the binary lives and the cache key it is saved
-#                     under: the action's source (hash of the files that
-#                     make the binary), the version stamped into it, the
-#                     job's Go, OS and architecture.
+#   binary.sh key     prints dir=, bin=, version=, key=, restore-keys= (for
+#                     GITHUB_OUTPUT): where the binary lives and the cache
+#                     key it is saved under: OS, architecture, the
+#                     action's source (hash of the files that make the
+#                     binary) and the version stamped into it, the job's
+#                     Go; restore-keys leaves the Go out, so that a binary
+#                     another Go built from the same source is used too.
 #   binary.sh version prints the version to stamp (docker/rootfs.sh).
 #   binary.sh build   makes sure $GOPREFLIGHT_BIN is a working binary:
 #                     the cached one if it runs, else built from the
@@ -78,7 +80,7 @@ stamp() {
 	local ref=${GOPREFLIGHT_REF:-} hash=$1 d
 	if [[ "$ref" =~ ^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$ ]]; then
 		echo "$ref"
-	elif d=$(git -C "$action" describe --tags --always --dirty 2>/dev/null) && [ -n "$d" ]; then
+	elif [ -e "$action/.git" ] && d=$(git -C "$action" describe --tags --always --dirty 2>/dev/null) && [ -n "$d" ]; then
 		echo "$d"
 	else
 		echo "${ref:-source}+${hash:0:12}"
@@ -98,7 +100,11 @@ key)
 	echo "dir=$dir"
 	echo "bin=$dir/gopreflight$exe"
 	echo "version=$version"
-	echo "key=gopreflight-$os-$arch-${goversion:-nogo}-$(printf '%s %s' "$hash" "$version" | sha256 | cut -c1-32)"
+	prefix="gopreflight-$os-$arch-$(printf '%s %s' "$hash" "$version" | sha256 | cut -c1-32)-"
+	echo "key=$prefix${goversion:-nogo}"
+	# The same source on the same platform, built by another Go: a static
+	# binary that serves as well (and a job with no or an old Go needs it).
+	echo "restore-keys=$prefix"
 	;;
 build)
 	bin=${GOPREFLIGHT_BIN:?GOPREFLIGHT_BIN names the binary to make}
