@@ -317,7 +317,8 @@ func TestActionBinaryVersionCompare(t *testing.T) {
 
 // TestActionBinaryBuild builds the action's binary as action.yml does
 // (action/binary.sh build, the local go, no module download: GOPROXY=off
-// and GOFLAGS=-mod=vendor inside the script), then runs the script again
+// and GOFLAGS=-mod=vendor inside the script, for this machine whatever
+// GOOS/GOARCH the job set), then runs the script again
 // to see it keep the working binary, and once with no go on PATH.
 func TestActionBinaryBuild(t *testing.T) {
 	if testing.Short() {
@@ -329,7 +330,9 @@ func TestActionBinaryBuild(t *testing.T) {
 		}
 	}
 	bin := filepath.Join(t.TempDir(), "bin", "gopreflight")
-	env := []string{"GOPREFLIGHT_BIN=" + bin, "GOPREFLIGHT_VERSION=v9.8.7-test", "GOPROXY=off", "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local"}
+	// The job's own settings (a cross-compiling GOOS/GOARCH, -mod=mod)
+	// must not reach the action's build.
+	env := []string{"GOPREFLIGHT_BIN=" + bin, "GOPREFLIGHT_VERSION=v9.8.7-test", "GOPROXY=off", "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local", "GOOS=plan9", "GOARCH=arm"}
 	out, stderr, code := binaryScript(t, "build", env...)
 	if code != 0 || out["from"] != "build" {
 		t.Fatalf("build: exit %d, from=%q:\n%s", code, out["from"], stderr)

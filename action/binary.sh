@@ -137,8 +137,11 @@ build)
 	fi
 	# No module download: -mod=vendor, and GOPROXY=off unless a toolchain
 	# must be fetched (the go command then asks GOPROXY for that alone).
-	if ! (cd "$action" && CGO_ENABLED=0 GOFLAGS="-mod=vendor -trimpath" GOWORK=off GOTOOLCHAIN="$tc" GOPROXY="$goproxy" \
-		go build -ldflags="-s -w -X main.version=$version" -o "$bin" .); then
+	# For this machine, whatever GOOS/GOARCH the job set for its own build.
+	hostos=$(cd / && GOTOOLCHAIN=local GOFLAGS="" go env GOHOSTOS)
+	hostarch=$(cd / && GOTOOLCHAIN=local GOFLAGS="" go env GOHOSTARCH)
+	if ! (cd "$action" && CGO_ENABLED=0 GOOS="$hostos" GOARCH="$hostarch" GOFLAGS="-mod=vendor -trimpath" GOWORK=off \
+		GOTOOLCHAIN="$tc" GOPROXY="$goproxy" go build -ldflags="-s -w -X main.version=$version" -o "$bin" .); then
 		if [ "$from" = toolchain ]; then
 			err "the job's Go ($have) is older than go $need, which gopreflight needs, and fetching $toolchain through the job's GOPROXY failed (see above): install Go $need or newer with actions/setup-go before this step (for example go-version: stable), or allow that download"
 		else
@@ -146,7 +149,9 @@ build)
 		fi
 		exit 2
 	fi
-	echo "gopreflight: built $("$bin" --version 2>&1 | head -n1) with $have${tc#local} in ${SECONDS}s" >&2
+	by=$have
+	if [ "$from" = toolchain ]; then by="$toolchain (the job's Go is $have)"; fi
+	echo "gopreflight: built $("$bin" --version 2>&1 | head -n1) with $by in ${SECONDS}s" >&2
 	echo "from=$from"
 	;;
 version)
