@@ -244,7 +244,7 @@ func TestActionBinaryKey(t *testing.T) {
 		{"feature/x;rm -rf", regexp.MustCompile(`^feature-x-rm--rf\+[0-9a-f]{12}$`)},
 		{"", regexp.MustCompile(`^source\+[0-9a-f]{12}$`)},
 	}
-	keys := map[string]string{}
+	keys, dirs := map[string]string{}, map[string]string{}
 	for _, tt := range tests {
 		out, stderr, code := binaryScript(t, "key", append(base, "GOPREFLIGHT_REF="+tt.ref)...)
 		if code != 0 {
@@ -253,10 +253,13 @@ func TestActionBinaryKey(t *testing.T) {
 		if !tt.wantVersion.MatchString(out["version"]) {
 			t.Errorf("ref %q: version %q, want %s", tt.ref, out["version"], tt.wantVersion)
 		}
-		wantDir := filepath.Join(tmp, "gopreflight-bin")
-		if out["dir"] != filepath.ToSlash(tmp)+"/gopreflight-bin" && out["dir"] != wantDir {
-			t.Errorf("ref %q: dir %q, want %q", tt.ref, out["dir"], wantDir)
+		if dir, _ := filepath.Split(out["dir"]); dir != tmp+"/gopreflight-bin/" || !strings.Contains(out["key"], "-"+filepath.Base(out["dir"])) {
+			t.Errorf("ref %q: dir %q, want %s/gopreflight-bin/ and the first characters of the key's id", tt.ref, out["dir"], tmp)
 		}
+		if other, dup := dirs[out["dir"]]; dup {
+			t.Errorf("refs %q and %q share the binary's directory %s", other, tt.ref, out["dir"])
+		}
+		dirs[out["dir"]] = tt.ref
 		if out["bin"] != out["dir"]+"/gopreflight" {
 			t.Errorf("ref %q: bin %q, want %q", tt.ref, out["bin"], out["dir"]+"/gopreflight")
 		}

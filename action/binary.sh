@@ -95,12 +95,15 @@ key)
 	hash=$(source_hash)
 	version=$(stamp "$hash")
 	goversion=$(job_go)
-	dir="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/gopreflight-bin"
+	id=$(printf '%s %s' "$hash" "$version" | sha256 | cut -c1-32)
+	# A directory of its own: two versions of the action in one job
+	# never run each other's binary.
+	dir="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/gopreflight-bin/${id:0:16}"
 	os=${RUNNER_OS:-$(uname -s)} arch=${RUNNER_ARCH:-$(uname -m)}
 	echo "dir=$dir"
 	echo "bin=$dir/gopreflight$exe"
 	echo "version=$version"
-	prefix="gopreflight-$os-$arch-$(printf '%s %s' "$hash" "$version" | sha256 | cut -c1-32)-"
+	prefix="gopreflight-$os-$arch-$id-"
 	echo "key=$prefix${goversion:-nogo}"
 	# The same source on the same platform, built by another Go: a static
 	# binary that serves as well (and a job with no or an old Go needs it).
