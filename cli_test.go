@@ -119,6 +119,9 @@ func TestBoolFlagForms(t *testing.T) {
 		{args: []string{"--summary=off"}, err: "--summary off: a boolean flag takes true or false: --summary=false or --summary false"},
 		{args: []string{"--checksums=1"}, err: "--checksums 1: a boolean flag takes true or false"},
 		{args: []string{"--depth"}, err: "flag needs an argument: -depth (gopreflight --help lists the flags)"},
+		{args: []string{"--timeout", "5"}, err: "--timeout 5: want a duration such as 500ms, 30s or 2m"},
+		{args: []string{"--request-timeout=soon"}, err: "--request-timeout soon: want a duration such as 500ms, 30s or 2m"},
+		{args: []string{"--retries", "two"}, err: "--retries two: want a whole number"},
 		{args: []string{"--nope"}, err: "flag provided but not defined: -nope (gopreflight --help lists the flags)"},
 	}
 	for _, tt := range tests {

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -96,7 +97,7 @@ func parseFlags(args []string, getenv func(string) string) (*options, error) {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("%w (gopreflight --help lists the flags)", err)
+		return nil, flagError(fs, err)
 	}
 	if o.version {
 		return o, nil
@@ -130,6 +131,28 @@ func parseFlags(args []string, getenv func(string) string) (*options, error) {
 		return nil, err
 	}
 	return o, nil
+}
+
+// badValue is how the flag package words a value it cannot parse.
+var badValue = regexp.MustCompile(`^invalid value "(.*)" for flag -([a-z-]+): `)
+
+// flagError rewords a parse error so that it names the flag as the
+// README writes it and the form it wants.
+func flagError(fs *flag.FlagSet, err error) error {
+	m := badValue.FindStringSubmatch(err.Error())
+	if m == nil {
+		return fmt.Errorf("%w (gopreflight --help lists the flags)", err)
+	}
+	want := "another value"
+	if g, ok := fs.Lookup(m[2]).Value.(flag.Getter); ok {
+		switch g.Get().(type) {
+		case time.Duration:
+			want = "a duration such as 500ms, 30s or 2m"
+		case int:
+			want = "a whole number"
+		}
+	}
+	return fmt.Errorf("--%s %s: want %s", m[2], m[1], want)
 }
 
 // boolArgs accepts a boolean flag's value as the next argument, the form
