@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -403,4 +404,83 @@ func pathWithout(t *testing.T, name string) string {
 		}
 	}
 	return strings.Join(keep, string(os.PathListSeparator))
+}
+
+// TestActionBinaryOldGo runs the action's build with a job Go older than
+// go.mod's go line (go1.21 or go1.22, as setup-go installs for such a
+// project): the go command must fetch the toolchain action/binary.sh
+// names, through GOPROXY, and build with it; with no way to fetch it, one
+// error says what to install. Hermetic: the toolchains come from this
+// machine's module cache (run GOTOOLCHAIN=go1.21.13 go version, and build
+// once with the pinned toolchain, to fill it), served by a file://
+// GOPROXY into an empty GOMODCACHE. Skips when they are not there.
+func TestActionBinaryOldGo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("extracts a toolchain and builds the binary")
+	}
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("no bash")
+	}
+	cache := strings.TrimSpace(string(mustRun(t, exec.Command("go", "env", "GOMODCACHE"))))
+	platform := runtime.GOOS + "-" + runtime.GOARCH
+	olds, _ := filepath.Glob(filepath.Join(cache, "golang.org", "toolchain@v0.0.1-go1.2[12].*."+platform, "bin", "go"))
+	if len(olds) == 0 {
+		t.Skip("no go1.21 or go1.22 toolchain in the module cache (GOTOOLCHAIN=go1.21.13 go version fetches one)")
+	}
+	oldGo := olds[0]
+	pinned := regexp.MustCompile(`(?m)^toolchain=(go\S+)$`).FindStringSubmatch(string(mustRead(t, filepath.Join("action", "binary.sh"))))[1]
+	v := "v0.0.1-" + pinned + "." + platform
+	zip := filepath.Join(cache, "cache", "download", "golang.org", "toolchain", "@v", v+".zip")
+	if _, err := os.Stat(zip); err != nil {
+		t.Skipf("%s is not in the module cache's download directory", v)
+	}
+	// A file:// proxy that serves the pinned toolchain, and nothing else.
+	proxy := t.TempDir()
+	dir := filepath.Join(proxy, "golang.org", "toolchain", "@v")
+	os.MkdirAll(dir, 0o755)
+	if err := os.Symlink(zip, filepath.Join(dir, v+".zip")); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, v+".info"), []byte(`{"Version":"`+v+`","Time":"2026-01-01T00:00:00Z"}`), 0o644)
+	os.WriteFile(filepath.Join(dir, v+".mod"), []byte("module golang.org/toolchain\n"), 0o644)
+
+	path := filepath.Dir(oldGo) + string(os.PathListSeparator) + pathWithout(t, "go")
+	tests := []struct {
+		goproxy  string
+		wantCode int
+		wantFrom string
+		wantErr  string
+	}{
+		{"file://" + filepath.ToSlash(proxy), 0, "toolchain", ""},
+		{"off", 2, "", "::error title=gopreflight::the job's Go (go1.2"},
+	}
+	for _, tt := range tests {
+		modcache := t.TempDir()
+		t.Cleanup(func() { // the go command extracts toolchains read-only
+			filepath.WalkDir(modcache, func(p string, d os.DirEntry, err error) error {
+				if err == nil && d.IsDir() {
+					os.Chmod(p, 0o755)
+				}
+				return nil
+			})
+		})
+		bin := filepath.Join(t.TempDir(), "gopreflight")
+		out, stderr, code := binaryScript(t, "build", "PATH="+path, "GOMODCACHE="+modcache, "GOPROXY="+tt.goproxy, "GOSUMDB=off",
+			"GOPREFLIGHT_BIN="+bin, "GOPREFLIGHT_VERSION=v0.0.0-oldgo")
+		if code != tt.wantCode || out["from"] != tt.wantFrom || !strings.Contains(stderr, tt.wantErr) {
+			t.Errorf("GOPROXY=%s: exit %d, from=%q, want %d, %q and %q:\n%s", tt.goproxy, code, out["from"], tt.wantCode, tt.wantFrom, tt.wantErr, stderr)
+			continue
+		}
+		if tt.wantCode != 0 {
+			need := regexp.MustCompile(`(?m)^go (\S+)`).FindStringSubmatch(string(mustRead(t, "go.mod")))[1]
+			if !strings.Contains(stderr, "fetching "+pinned+" through the job's GOPROXY failed") ||
+				!strings.Contains(stderr, "install Go "+need+" or newer with actions/setup-go") {
+				t.Errorf("the error does not say what to install:\n%s", stderr)
+			}
+			continue
+		}
+		if version := string(mustRun(t, exec.Command(bin, "--version"))); !strings.Contains(version, "\ngo: "+pinned+" ") {
+			t.Errorf("built with the job's old Go, not %s:\n%s", pinned, version)
+		}
+	}
 }
