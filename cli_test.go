@@ -115,6 +115,8 @@ func TestBoolFlagForms(t *testing.T) {
 		{args: []string{"--checksums", "dir"}, checksums: true, summary: true, paths: []string{"dir"}},
 		{args: []string{"--summary", "false", "--checksums", "--depth", "mod", "x"}, checksums: true, summary: false, paths: []string{"x"}},
 		{args: []string{"--summary", "FALSE", "--checksums=TRUE"}, checksums: true, summary: false, paths: []string{"."}},
+		{args: []string{"--checksums", "--", "false"}, checksums: true, summary: true, paths: []string{"false"}},
+		{args: []string{"-", "--checksums", "false"}, checksums: true, summary: true, paths: []string{"-", "--checksums", "false"}},
 		{args: []string{"--checksums", "no"}, err: "--checksums no: a boolean flag takes true or false: --checksums=false or --checksums false"},
 		{args: []string{"--summary=off"}, err: "--summary off: a boolean flag takes true or false: --summary=false or --summary false"},
 		{args: []string{"--checksums=1"}, err: "--checksums 1: a boolean flag takes true or false"},

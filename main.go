@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -164,7 +163,7 @@ func boolArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	var out []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
-		if a == "--" || !strings.HasPrefix(a, "-") {
+		if a == "--" || a == "-" || !strings.HasPrefix(a, "-") {
 			return append(out, args[i:]...), nil // flags end at the first PATH
 		}
 		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
@@ -187,7 +186,7 @@ func boolArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 			}
 		}
 		if hasValue {
-			if _, err := strconv.ParseBool(value); err != nil || !isBoolWord(value) {
+			if !isBoolWord(value) {
 				return nil, fmt.Errorf("--%s %s: a boolean flag takes true or false: --%s=false or --%s false (alone, --%s means true)", name, value, name, name, name)
 			}
 			a = "--" + name + "=" + strings.ToLower(value)
