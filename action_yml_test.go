@@ -1,7 +1,11 @@
 package main
 
 import (
+	"crypto/sha256"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -482,5 +487,107 @@ func TestActionBinaryOldGo(t *testing.T) {
 		if version := string(mustRun(t, exec.Command(bin, "--version"))); !strings.Contains(version, "\ngo: "+pinned+" ") {
 			t.Errorf("built with the job's old Go, not %s:\n%s", pinned, version)
 		}
+	}
+}
+
+// TestActionBinaryRelease: at a release ref, the action downloads the
+// release binary for this runner from the action's repository's releases
+// (a loopback server standing in for GITHUB_SERVER_URL) and keeps it only
+// when its sha256 is the one action/release.sha256 pins; other bytes are
+// refused with a warning and the build from source is tried instead
+// (here, with no go on PATH, it fails saying so). A ref that is no
+// release, or a runner with no pin, never downloads.
+func TestActionBinaryRelease(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	for _, tool := range []string{"bash", "curl", "go"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skip("no " + tool)
+		}
+	}
+	if runtime.GOOS != "linux" && runtime.GOOS != "darwin" {
+		t.Skip("the runner platform names are checked on linux and darwin")
+	}
+	const ref = "v1.2.3"
+	name := "gopreflight_" + ref + "_" + runtime.GOOS + "_" + runtime.GOARCH
+	release := filepath.Join(t.TempDir(), name)
+	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w -X main.version="+ref, "-o", release, ".")
+	build.Env = append(os.Environ(), "GOFLAGS=-mod=vendor", "GOPROXY=off", "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	good := mustRead(t, release)
+	sum := sha256.Sum256(good)
+
+	// The action as downloaded: its script, the pins, a go.mod.
+	action := t.TempDir()
+	os.MkdirAll(filepath.Join(action, "action"), 0o755)
+	os.WriteFile(filepath.Join(action, "action", "binary.sh"), mustRead(t, filepath.Join("action", "binary.sh")), 0o755)
+	os.WriteFile(filepath.Join(action, "go.mod"), mustRead(t, "go.mod"), 0o644)
+	os.WriteFile(filepath.Join(action, "action", "release.sha256"), []byte(fmt.Sprintf("%x  %s\n", sum, name)), 0o644)
+
+	var served []byte
+	var requests []string // written by the server, read after each run
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		requests = append(requests, r.URL.Path)
+		if r.URL.Path != "/owner.example/gopreflight/releases/download/"+ref+"/"+name {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write(served)
+	}))
+	defer srv.Close()
+
+	run := func(ref string) (map[string]string, string, int, string) {
+		bin := filepath.Join(t.TempDir(), "gopreflight")
+		cmd := exec.Command("bash", filepath.Join(action, "action", "binary.sh"), "build")
+		cmd.Env = append(os.Environ(), "PATH="+pathWithout(t, "go"), "GOPREFLIGHT_BIN="+bin, "GOPREFLIGHT_REF="+ref,
+			"GOPREFLIGHT_REPOSITORY=owner.example/gopreflight", "GITHUB_SERVER_URL="+srv.URL, "RUNNER_OS=", "RUNNER_ARCH=",
+			"http_proxy=", "HTTP_PROXY=", "https_proxy=", "HTTPS_PROXY=", "ALL_PROXY=", "all_proxy=", "no_proxy=*")
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		code := 0
+		if err := cmd.Run(); err != nil {
+			code = err.(*exec.ExitError).ExitCode()
+		}
+		out := map[string]string{}
+		if k, v, ok := strings.Cut(strings.TrimSpace(stdout.String()), "="); ok {
+			out[k] = v
+		}
+		return out, stderr.String(), code, bin
+	}
+
+	serve := func(b []byte) { mu.Lock(); served, requests = b, nil; mu.Unlock() }
+	asked := func() []string { mu.Lock(); defer mu.Unlock(); return append([]string(nil), requests...) }
+
+	serve(good)
+	out, stderr, code, bin := run(ref)
+	if code != 0 || out["from"] != "release" {
+		t.Fatalf("pinned release binary: exit %d, from=%q:\n%s", code, out["from"], stderr)
+	}
+	if v := string(mustRun(t, exec.Command(bin, "--version"))); !strings.HasPrefix(v, "gopreflight "+ref+"\n") {
+		t.Errorf("the downloaded binary says:\n%s", v)
+	}
+
+	serve(append(append([]byte(nil), good...), 0)) // one byte more
+	out, stderr, code, _ = run(ref)
+	if code != 2 || out["from"] != "" || !strings.Contains(stderr, "::warning title=gopreflight::") ||
+		!strings.Contains(stderr, fmt.Sprintf("not the %x this action pins", sum)) || !strings.Contains(stderr, "no go command on PATH") {
+		t.Errorf("other bytes: exit %d, from=%q, want a warning, then the build (no go: exit 2):\n%s", code, out["from"], stderr)
+	}
+
+	serve(good)
+	for _, other := range []string{"v1", "main", ""} {
+		if _, stderr, code, _ := run(other); code != 2 || len(asked()) != 0 {
+			t.Errorf("ref %q: exit %d, requests %q; want no download:\n%s", other, code, asked(), stderr)
+		}
+	}
+	os.WriteFile(filepath.Join(action, "action", "release.sha256"), []byte(fmt.Sprintf("%x  %s\n", sum, "gopreflight_"+ref+"_plan9_arm")), 0o644)
+	if _, stderr, code, _ := run(ref); code != 2 || len(asked()) != 0 {
+		t.Errorf("no pin for this runner: exit %d, requests %q; want no download:\n%s", code, asked(), stderr)
 	}
 }

@@ -11,25 +11,31 @@
 #                     Go; restore-keys leaves the Go out, so that a binary
 #                     another Go built from the same source is used too.
 #   binary.sh version prints the version to stamp (docker/rootfs.sh).
+#   binary.sh release VERSION DIR
+#                     builds the release binaries reproducibly, with
+#                     their SHA256SUMS (the release workflow; and before
+#                     tagging, to write action/release.sha256).
 #   binary.sh build   makes sure $GOPREFLIGHT_BIN is a working binary:
-#                     the cached one if it runs, else built from the
+#                     the cached one if it runs, else, for a release ref,
+#                     the release binary whose sha256 the action pins
+#                     (action/release.sha256), else built from the
 #                     action's vendored source with no module download
 #                     (GOFLAGS=-mod=vendor, GOPROXY=off), since the
 #                     network may be what is broken. When the job's Go is
 #                     older than go.mod's go line, the go command is told
 #                     to fetch the toolchain the action names (GOTOOLCHAIN)
 #                     through the job's GOPROXY; if that fails too, one
-#                     error says what to change. Prints from=cache|build|
-#                     toolchain for GITHUB_OUTPUT.
+#                     error says what to change. Prints from=cache|release|
+#                     build|toolchain for GITHUB_OUTPUT.
 #
 # CI runs "binary.sh build" with each supported Go exactly as action.yml
-# does (.github/workflows/ci.yml, job action-build), and action_test.go
-# runs it with the local go.
+# does (.github/workflows/ci.yml, job action-build), and
+# action_yml_test.go runs it with the local go.
 set -euo pipefail
 
 # The toolchain an older Go fetches to build gopreflight: a current patch
 # release (its standard library is in the binary, so never one with known
-# vulnerabilities), at least go.mod's go line (action_test.go checks).
+# vulnerabilities), at least go.mod's go line (action_yml_test.go checks).
 toolchain=go1.26.8
 
 action=$(cd "$(dirname "$0")/.." && pwd)
@@ -72,19 +78,88 @@ job_go() {
 	fi
 }
 
+# A release's version, as tags name it.
+release_re='^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$'
+
 # The version stamped into the binary: the action's ref when it names a
 # release (v1.2.3); else, in a git checkout (uses: ./), git describe;
 # else the ref (a major tag such as v1, a branch, a commit) and the source
 # hash, v1+3f2a9c1b0d4e. Never "devel".
 stamp() {
 	local ref=${GOPREFLIGHT_REF:-} hash=$1 d
-	if [[ "$ref" =~ ^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$ ]]; then
+	if [[ "$ref" =~ $release_re ]]; then
 		echo "$ref"
 	elif [ -e "$action/.git" ] && d=$(git -C "$action" describe --tags --always --dirty 2>/dev/null) && [ -n "$d" ]; then
 		echo "$d"
 	else
 		echo "${ref:-source}+${hash:0:12}"
 	fi | tr -c 'A-Za-z0-9._+\n-' '-'
+}
+
+# release_name VERSION GOOS GOARCH: a release binary's file name.
+release_name() {
+	local ext=""
+	if [ "$2" = windows ]; then ext=.exe; fi
+	echo "gopreflight_$1_$2_$3$ext"
+}
+
+# The runner's GOOS and GOARCH, known without a go command.
+runner_platform() {
+	local os arch
+	case "${RUNNER_OS:-$(uname -s)}" in
+	Linux) os=linux ;; macOS | Darwin) os=darwin ;; Windows* | MINGW* | MSYS* | CYGWIN*) os=windows ;; *) return 1 ;;
+	esac
+	case "${RUNNER_ARCH:-$(uname -m)}" in
+	X64 | x86_64 | amd64) arch=amd64 ;; ARM64 | arm64 | aarch64) arch=arm64 ;; *) return 1 ;;
+	esac
+	echo "$os $arch"
+}
+
+# download BIN: for a release ref (v1.2.3) whose binary for this runner
+# the action pins in action/release.sha256 (written before the tag by
+# "binary.sh release", which the release workflow runs again and checks),
+# fetch that binary from the action's repository's releases and keep it
+# only if its sha256 is the pinned one. Fails (the caller then builds)
+# when there is no pin, no curl, no answer, or other bytes.
+download() {
+	local bin=$1 ref=${GOPREFLIGHT_REF:-} platform os arch name want got url tmp
+	[[ "$ref" =~ $release_re ]] && [ -n "${GOPREFLIGHT_REPOSITORY:-}" ] || return 1
+	platform=$(runner_platform) || return 1
+	read -r os arch <<<"$platform"
+	name=$(release_name "$ref" "$os" "$arch")
+	want=$(awk -v n="$name" '$2 == n || $2 == "*" n { print $1; exit }' "$action/action/release.sha256" 2>/dev/null)
+	[ -n "$want" ] && command -v curl >/dev/null 2>&1 || return 1
+	url="${GITHUB_SERVER_URL:-https://github.com}/$GOPREFLIGHT_REPOSITORY/releases/download/$ref/$name"
+	tmp="$bin.download"
+	mkdir -p "$(dirname "$bin")"
+	if ! curl --fail --silent --show-error --location --max-time 30 --retry 2 --output "$tmp" "$url"; then
+		echo "gopreflight: could not download $url: building from source instead" >&2
+		rm -f "$tmp"
+		return 1
+	fi
+	got=$(sha256 <"$tmp")
+	if [ "$got" != "$want" ]; then
+		echo "::warning title=gopreflight::$url has sha256 $got, not the $want this action pins: not used, building from source instead" >&2
+		rm -f "$tmp"
+		return 1
+	fi
+	chmod +x "$tmp" && mv -f "$tmp" "$bin"
+}
+
+# release VERSION DIR: the release binaries, reproducibly (the pinned
+# toolchain, -trimpath, no VCS stamp), into DIR with their SHA256SUMS;
+# what action/release.sha256 pins for that version.
+release() {
+	local version=${1:?usage: binary.sh release VERSION DIR} dir=${2:?usage: binary.sh release VERSION DIR} os arch
+	mkdir -p "$dir"
+	dir=$(cd "$dir" && pwd)
+	for os in linux darwin windows; do
+		for arch in amd64 arm64; do
+			(cd "$action" && CGO_ENABLED=0 GOOS=$os GOARCH=$arch GOFLAGS="-mod=vendor -trimpath -buildvcs=false" GOWORK=off \
+				GOTOOLCHAIN=$toolchain go build -ldflags="-s -w -X main.version=$version" -o "$dir/$(release_name "$version" $os $arch)" .)
+		done
+	done
+	(cd "$dir" && for f in gopreflight_*; do printf '%s  %s\n' "$(sha256 <"$f")" "$f"; done >SHA256SUMS)
 }
 
 exe=""
@@ -114,6 +189,11 @@ build)
 	if [ -f "$bin" ] && out=$("$bin" --version 2>&1); then
 		echo "gopreflight: cached binary: ${out%%$'\n'*}" >&2
 		echo "from=cache"
+		exit 0
+	fi
+	if download "$bin"; then
+		echo "gopreflight: release binary, sha256 as pinned: $("$bin" --version 2>&1 | head -n1)" >&2
+		echo "from=release"
 		exit 0
 	fi
 	have=$(job_go)
@@ -157,12 +237,15 @@ build)
 	echo "gopreflight: built $("$bin" --version 2>&1 | head -n1) with $by in ${SECONDS}s" >&2
 	echo "from=$from"
 	;;
+release)
+	release "${2:-}" "${3:-}"
+	;;
 version)
 	# The version to stamp, for docker/rootfs.sh.
 	stamp "$(source_hash)"
 	;;
 *)
-	echo "usage: binary.sh key|build|version" >&2
+	echo "usage: binary.sh key|build|version|release VERSION DIR" >&2
 	exit 2
 	;;
 esac
