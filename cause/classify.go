@@ -46,6 +46,10 @@ func Classify(err error, p Phase) (Code, string) {
 	if errors.As(err, &pce) {
 		return FromProxyConnect(pce.StatusCode), pce.Error()
 	}
+	var re *RedirectError
+	if errors.As(err, &re) {
+		return BadResponse, re.Error()
+	}
 	proxied := p == PhaseProxy || findOp(err, "proxyconnect") != nil
 	code, detail := classify(err, p, proxied)
 	if proxied {

@@ -39,8 +39,9 @@ type Options struct {
 	RootCAs *x509.CertPool
 	// Getenv supplies HTTPS_PROXY, HTTP_PROXY, NO_PROXY.
 	Getenv func(string) string
-	// Credentials returns user and password for a host (from .netrc), or
-	// ok=false.
+	// Credentials returns user and password for a URL's host, with its
+	// port when the URL names one ("host" or "host:port", as a .netrc
+	// machine must be written to match), or ok=false.
 	Credentials func(host string) (user, pass string, ok bool)
 	// Resolver, when set, replaces the system resolver (tests).
 	Resolver *net.Resolver
@@ -128,6 +129,8 @@ func (c *Client) newHTTPClient(tlsConfig *tls.Config) (*http.Client, error) {
 		MaxIdleConnsPerHost:   o.Concurrency,
 		IdleConnTimeout:       90 * time.Second,
 		ResponseHeaderTimeout: o.RequestTimeout,
+		// Also bounds HTTP/2 header lists (http2.ConfigureTransports).
+		MaxResponseHeaderBytes: maxHeaderBytes,
 		// A typed error for a refused CONNECT (407 and others), which
 		// net/http would otherwise reduce to an untyped reason phrase.
 		OnProxyConnectResponse: cause.OnProxyConnectResponse,
@@ -144,12 +147,40 @@ func (c *Client) newHTTPClient(tlsConfig *tls.Config) (*http.Client, error) {
 			if len(via) >= 10 {
 				return errors.New("stopped after 10 redirects")
 			}
+			if err := refuseRedirect(req, via, tlsConfig.InsecureSkipVerify); err != nil {
+				return err
+			}
 			if st := stateFrom(req.Context()); st != nil {
 				st.redirect(req)
 			}
 			return nil
 		},
 	}, nil
+}
+
+// refuseRedirect stops the redirects the go command refuses, before
+// anything is sent to the target: to a scheme other than http(s), and
+// from an https request to plain http (cmd/go's web package: "redirected
+// from secure URL … to insecure URL"). Only a GOINSECURE request
+// (insecure) may follow a downgrade, as the go command's insecure client
+// does, and then without the credentials of the https request.
+func refuseRedirect(req *http.Request, via []*http.Request, insecure bool) error {
+	last := via[len(via)-1].URL
+	from, to := goenv.Redact(last.String()), goenv.Redact(req.URL.String())
+	switch req.URL.Scheme {
+	case "https":
+		return nil
+	case "http":
+		if via[0].URL.Scheme != "https" {
+			return nil
+		}
+		if !insecure {
+			return &cause.RedirectError{From: from, To: to}
+		}
+		req.Header.Del("Authorization")
+		return nil
+	}
+	return &cause.RedirectError{From: from, To: to, Scheme: req.URL.Scheme}
 }
 
 // insecureClient is the client for Request.Insecure, built on first use:
@@ -314,9 +345,12 @@ func (c *Client) do(ctx context.Context, r Request) Result {
 	if r.Range {
 		req.Header.Set("Range", "bytes=0-0")
 	}
-	// As cmd/go: GOAUTH credentials only ever travel over https.
+	// As cmd/go: GOAUTH credentials only ever travel over https, and a
+	// .netrc machine matches the URL's host and port as written (cmd/go's
+	// credential cache is keyed by the URL without "https://"), so
+	// another port of the same host gets nothing.
 	if req.URL.User == nil && req.URL.Scheme == "https" && c.opts.Credentials != nil {
-		if u, p, ok := c.opts.Credentials(req.URL.Hostname()); ok {
+		if u, p, ok := c.opts.Credentials(req.URL.Host); ok {
 			req.SetBasicAuth(u, p)
 		}
 	}

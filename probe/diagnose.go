@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/netip"
@@ -330,8 +331,12 @@ func (c *Client) diagnoseViaProxy(ctx context.Context, d *Diagnosis, proxyURL, o
 		d.Cause, d.Detail = cause.Classify(err, cause.PhaseProxy)
 		return nil
 	}
-	br := bufio.NewReader(conn)
+	hl := &headLimit{r: conn, n: maxHeaderBytes}
+	br := bufio.NewReader(hl)
 	resp, err := http.ReadResponse(br, req)
+	if err != nil && hl.n <= 0 {
+		err = errHeadTooLarge
+	}
 	if err != nil {
 		conn.Close()
 		d.Cause, d.Detail = cause.Classify(err, cause.PhaseProxy)
@@ -420,7 +425,7 @@ func (c *Client) diagnoseHTTP(ctx context.Context, d *Diagnosis, conn net.Conn, 
 	var err error
 	if tc, ok := conn.(*tls.Conn); ok && tc.ConnectionState().NegotiatedProtocol == http2.NextProtoTLS {
 		var cc *http2.ClientConn
-		cc, err = (&http2.Transport{}).NewClientConn(tc)
+		cc, err = (&http2.Transport{MaxHeaderListSize: maxHeaderBytes}).NewClientConn(tc)
 		if err == nil {
 			resp, err = cc.RoundTrip(req)
 		}
@@ -435,7 +440,11 @@ func (c *Client) diagnoseHTTP(ctx context.Context, d *Diagnosis, conn net.Conn, 
 			err = req.Write(conn)
 		}
 		if err == nil {
-			resp, err = http.ReadResponse(bufio.NewReader(conn), req)
+			hl := &headLimit{r: conn, n: maxHeaderBytes}
+			resp, err = http.ReadResponse(bufio.NewReader(hl), req)
+			if err != nil && hl.n <= 0 {
+				err = errHeadTooLarge
+			}
 		}
 	}
 	d.TTFB = time.Since(start)
@@ -448,4 +457,34 @@ func (c *Client) diagnoseHTTP(ctx context.Context, d *Diagnosis, conn net.Conn, 
 	if resp.StatusCode == http.StatusProxyAuthRequired {
 		d.Cause, d.Detail = cause.ProxyAuthRequired, "forward proxy answered 407"
 	}
+}
+
+// maxHeaderBytes bounds the head of every answer read: net/http's
+// transport and x/net's HTTP/2 one for the run's requests, headLimit for
+// the diagnosis's own reads. The go command stops at 10 MB (net/http's
+// default); no module proxy, checksum database or git host needs a
+// fraction of 1 MiB, and a server streaming header lines must not grow
+// the run's memory by more.
+const maxHeaderBytes = 1 << 20
+
+// errHeadTooLarge ends a response head longer than maxHeaderBytes.
+var errHeadTooLarge = fmt.Errorf("response head exceeds %d bytes", maxHeaderBytes)
+
+// headLimit passes at most n bytes of r to http.ReadResponse, which
+// itself reads a head of any length.
+type headLimit struct {
+	r io.Reader
+	n int64
+}
+
+func (l *headLimit) Read(p []byte) (int, error) {
+	if l.n <= 0 {
+		return 0, errHeadTooLarge
+	}
+	if int64(len(p)) > l.n {
+		p = p[:l.n]
+	}
+	n, err := l.r.Read(p)
+	l.n -= int64(n)
+	return n, err
 }
