@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/base64"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -8,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gopreflight/gopreflight/cause"
 	"github.com/gopreflight/gopreflight/internal/faultserver"
@@ -59,5 +62,91 @@ func TestDowngradeRedirectRefused(t *testing.T) {
 	}
 	if strings.Contains(tr.stdout+tr.stderr, "s3cret-token") {
 		t.Errorf("the .netrc password reached the output")
+	}
+}
+
+// allFormats runs the tool once per output format with the same setup
+// and returns each format's stdout and stderr, and the JSON report.
+func allFormats(t *testing.T, env map[string]string, args ...string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, f := range report.Formats() {
+		tr := runTool(t, env, append([]string{"--format", f}, args...)...)
+		out[f] = tr.stdout + tr.stderr
+		if f == "json" && tr.rep == nil {
+			t.Fatalf("no report (exit %d): %s", tr.code, tr.stderr)
+		}
+	}
+	return out
+}
+
+// TestEchoedCredentialsRedacted: a server that echoes the request's
+// credentials (GOPROXY userinfo, .netrc) in WWW-Authenticate,
+// Retry-After or an HTML title does not get them into any output, in
+// any of the forms it may echo them in.
+func TestEchoedCredentialsRedacted(t *testing.T) {
+	const user, pass = "deploy-bot", "Zq9-s3cret/pw"
+	ca := testca.New(t)
+	srv := faultserver.TLS(t, ca, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		u, p, _ := r.BasicAuth()
+		echo := auth + " " + u + ":" + p + " " + url.QueryEscape(p) + " " + p
+		switch {
+		case strings.Contains(r.URL.Path, "v1.0.0"):
+			w.Header().Set("WWW-Authenticate", `Basic realm="`+echo+`"`)
+			w.WriteHeader(http.StatusUnauthorized)
+		case strings.Contains(r.URL.Path, "v1.1.0"):
+			w.Header().Set("Retry-After", echo)
+			w.WriteHeader(http.StatusTooManyRequests)
+		default:
+			w.Header().Set("Content-Type", "text/html")
+			w.Write([]byte("<html><title>" + echo + "</title></html>"))
+		}
+	}), "127.0.0.1")
+	proxy := strings.Replace(srv.URL(), "https://", "https://"+user+":"+url.QueryEscape(pass)+"@", 1)
+	dir := writeModule(t, map[string]string{"go.mod": "module example.test/app\n\ngo 1.21\n\nrequire (\n\texample.test/good v1.0.0\n\texample.test/good v1.1.0\n\texample.test/fork v1.2.0\n)\n"})
+	outs := allFormats(t, map[string]string{"GOPROXY": proxy}, append(withCA(t, ca), "--retries", "0", "--timeout", "20s", dir)...)
+	forbidden := []string{pass, url.QueryEscape(pass), base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))}
+	for f, out := range outs {
+		for _, s := range forbidden {
+			if strings.Contains(out, s) {
+				t.Errorf("--format %s prints the credential form %q", f, s)
+			}
+		}
+	}
+	if !strings.Contains(outs["json"], "***") {
+		t.Errorf("nothing redacted in the JSON report: did the server echo at all?\n%s", outs["json"])
+	}
+}
+
+// TestOutputBounded: one very long module path and terminal escapes in
+// go.mod cannot amplify the output or reach a terminal raw: every
+// format stays within a bound near the input's size, says where it cut,
+// and escapes control characters.
+func TestOutputBounded(t *testing.T) {
+	p := goproxytest.New(t, served...)
+	long := "example.test/" + strings.Repeat("a", 512<<10)
+	var gomod strings.Builder
+	gomod.WriteString("module example.test/app\n\ngo 1.21\n\nrequire (\n")
+	for i := range 300 {
+		fmt.Fprintf(&gomod, "\texample.test/m%d v1.0.0\n", i)
+	}
+	gomod.WriteString("\t" + long + " v1.0.0\n\t\"example.test/\x1b[2J\x1b]0;pwned\a\" v1.0.0\n)\n")
+	dir := writeModule(t, map[string]string{"go.mod": gomod.String()})
+	start := time.Now()
+	outs := allFormats(t, map[string]string{"GOPROXY": p.URL()}, "--retries", "0", "--timeout", "20s", dir)
+	if el := time.Since(start); el > 40*time.Second {
+		t.Errorf("took %v", el)
+	}
+	for f, out := range outs {
+		if len(out) > 2<<20 {
+			t.Errorf("--format %s wrote %d bytes for a %d-byte go.mod", f, len(out), gomod.Len())
+		}
+		if strings.Contains(out, "\x1b") || strings.Contains(out, "\a") {
+			t.Errorf("--format %s prints a raw control character", f)
+		}
+		if f != "prometheus" && !strings.Contains(out, "cut") {
+			t.Errorf("--format %s does not say where it cut", f)
+		}
 	}
 }

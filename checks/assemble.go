@@ -10,6 +10,7 @@ import (
 	"github.com/gopreflight/gopreflight/plan"
 	"github.com/gopreflight/gopreflight/probe"
 	"github.com/gopreflight/gopreflight/report"
+	"github.com/gopreflight/gopreflight/textguard"
 	"github.com/gopreflight/gopreflight/workspace"
 )
 
@@ -53,6 +54,14 @@ func (res *Result) Report(toolVersion string, started time.Time, wss []*workspac
 	rep.Findings = append(rep.Findings, res.inputFindings()...)
 	rep.Findings = append(rep.Findings, res.sumFindings()...)
 	res.rankReport(rep) // adds its findings and sorts all, most severe first
+	// Servers, go.mod files and the environment supplied much of the
+	// text above: redact every credential the run knows (echoes of them
+	// too), escape control characters and bound lengths, once, here. URL
+	// userinfo was redacted where each URL entered; the advice's own
+	// USER:PASSWORD placeholders stay.
+	env := res.Config.Env
+	secrets := textguard.NewRedactor(env.KnownSecrets(env.Netrc(), res.Config.Candidates...))
+	report.Sanitize(rep, secrets.Redact)
 	rep.DurationMS = time.Since(started).Milliseconds()
 	return rep
 }

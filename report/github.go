@@ -36,7 +36,7 @@ func GitHubWith(w io.Writer, r *Report, opts GitHubOptions) error {
 	gh := ghactions.New(ew, func(string) string { return "" })
 	var textErr error
 	gh.Group("gopreflight report", func() {
-		textErr = gh.StopCommands(func() { textErr = Text(ew, r) })
+		textErr = gh.StopCommands(func() { textErr = Capped(Text)(ew, r) })
 	})
 	if textErr != nil {
 		return textErr

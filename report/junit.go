@@ -1,6 +1,8 @@
 package report
 
 import (
+	"github.com/gopreflight/gopreflight/textguard"
+
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -62,10 +64,10 @@ func JUnit(w io.Writer, r *Report) error {
 			for _, a := range m.Attempts {
 				text = append(text, fmt.Sprintf("%s %s: %d %s %s", a.Source, a.URL, a.StatusCode, a.Cause, oneLine(a.Detail)))
 			}
-			tc.Failure = &failure{Message: fmt.Sprintf("%s: %s", m.Status, m.Cause), Type: string(m.Cause), Text: strings.Join(text, "\n")}
+			tc.Failure = &failure{Message: fmt.Sprintf("%s: %s", m.Status, m.Cause), Type: string(m.Cause), Text: textguard.Clip(strings.Join(text, "\n"), MaxMessage)}
 		case m.Status == StatusSkipped:
 			suite.Skipped++
-			tc.Skipped = &skipped{Message: oneLine(m.Detail)}
+			tc.Skipped = &skipped{Message: textguard.Clip(oneLine(m.Detail), MaxMessage)}
 		}
 		suite.Cases = append(suite.Cases, tc)
 	}

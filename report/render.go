@@ -36,6 +36,9 @@ func Lookup(format string) (Renderer, error) {
 	if !ok {
 		return nil, fmt.Errorf("unknown format %q (want one of %v)", format, Formats())
 	}
+	if format == "text" {
+		return Capped(f), nil
+	}
 	return f, nil
 }
 

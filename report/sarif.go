@@ -1,6 +1,8 @@
 package report
 
 import (
+	"github.com/gopreflight/gopreflight/textguard"
+
 	"encoding/json"
 	"io"
 	"net/url"
@@ -67,7 +69,7 @@ func SARIF(w io.Writer, r *Report) error {
 			text += ". " + oneLine(m.Detail)
 		}
 		results = append(results, result{
-			RuleID: string(m.Cause), Level: "error", Message: message{text},
+			RuleID: string(m.Cause), Level: "error", Message: message{textguard.Clip(text, MaxMessage)},
 			Locations:           loc(m.File, m.Line, m.Column),
 			PartialFingerprints: map[string]string{"module": m.ID()},
 		})
@@ -78,7 +80,7 @@ func SARIF(w io.Writer, r *Report) error {
 		}
 		rules[string(f.Cause)] = true
 		res := result{RuleID: string(f.Cause), Level: sarifLevel(f.Severity),
-			Message: message{oneLine(strings.Join(nonEmpty(f.Title+".", f.Detail, f.Advice), " "))}}
+			Message: message{textguard.Clip(oneLine(strings.Join(nonEmpty(f.Title+".", f.Detail, f.Advice), " ")), MaxMessage)}}
 		for _, id := range f.Modules {
 			if m, ok := where[id]; ok {
 				res.Locations = loc(m.File, m.Line, m.Column)

@@ -60,7 +60,7 @@ func Text(w io.Writer, r *Report) error {
 			if more > 0 {
 				ex += fmt.Sprintf(" and %d more", more)
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%s\t%s\n", g.Cause, g.Status, oneLine(g.RouteText()), len(g.Modules), oneLine(ex), oneLine(Lines(g.Modules, 4, func(f string) string { return f })))
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%s\t%s\n", g.Cause, g.Status, cell(g.RouteText()), len(g.Modules), cell(ex), cell(Lines(g.Modules, 4, func(f string) string { return f })))
 		}
 		tw.Flush()
 		b.printf("\n")
@@ -74,7 +74,7 @@ func Text(w io.Writer, r *Report) error {
 		tw = tabwriter.NewWriter(b, 2, 4, 2, ' ', 0)
 		fmt.Fprintf(tw, "  MODULE\tVERSION\tSTATUS\tCAUSE\tVIA\tTIME\tWHERE\n")
 		for _, m := range failing[:shown] {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%dms\t%s\n", oneLine(m.Path), oneLine(m.Version), m.Status, m.Cause, oneLine(m.Via), m.DurationMS, m.Where())
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%dms\t%s\n", cell(m.Path), cell(m.Version), m.Status, m.Cause, cell(m.Via), m.DurationMS, cell(m.Where()))
 		}
 		tw.Flush()
 		if shown < len(failing) {
@@ -106,7 +106,7 @@ func Text(w io.Writer, r *Report) error {
 		eps := endpointOrder(r.Endpoints)
 		for _, e := range eps[:min(len(eps), TextModuleBound)] {
 			lat := r.EndpointLatency(e)
-			fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%.0fms\t%.0fms\t%d\t%d\n", oneLine(e.URL), e.Role, e.Reachable, e.Cause, lat.P50, lat.P95, e.Requests, e.Failures)
+			fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%.0fms\t%.0fms\t%d\t%d\n", cell(e.URL), e.Role, e.Reachable, e.Cause, lat.P50, lat.P95, e.Requests, e.Failures)
 		}
 		tw.Flush()
 		if n := len(eps) - TextModuleBound; n > 0 {
@@ -185,7 +185,7 @@ func rankingText(b *errWriter, r *Report) {
 	tw := tabwriter.NewWriter(b, 2, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "RANK\tPROXY\tROLE\tCOMPLETE\tMISSING\tSUCCESS\tP50\tP95\tSUMDB\n")
 	for _, k := range r.Ranking {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%.0f%%\t%.0fms\t%.0fms\t%s\n", k.Rank, oneLine(k.URL), k.Role, yesNo(k.Complete), len(k.Missing), k.SuccessRatio*100, k.Latency.P50, k.Latency.P95, yesNo(k.SumDBProxied))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%.0f%%\t%.0fms\t%.0fms\t%s\n", k.Rank, cell(k.URL), k.Role, yesNo(k.Complete), len(k.Missing), k.SuccessRatio*100, k.Latency.P50, k.Latency.P95, yesNo(k.SumDBProxied))
 	}
 	tw.Flush()
 	if w := r.FastestProxy(); w != "" {
