@@ -97,14 +97,16 @@ func (r *Runner) Annotate(an Annotation) {
 		props["title"] = an.Title
 	}
 	a := r.a.WithFieldsMap(props)
-	switch an.Level {
-	case Error:
-		a.Errorf("%s", an.Message)
-	case Warning:
-		a.Warningf("%s", an.Message)
-	default:
-		a.Noticef("%s", an.Message)
-	}
+	unpanic(func() {
+		switch an.Level {
+		case Error:
+			a.Errorf("%s", an.Message)
+		case Warning:
+			a.Warningf("%s", an.Message)
+		default:
+			a.Noticef("%s", an.Message)
+		}
+	})
 }
 
 // Mask tells the runner to replace secret with *** in the log from now on.
@@ -114,13 +116,13 @@ func (r *Runner) Mask(secret string) {
 	if len(secret) < 4 {
 		return
 	}
-	r.a.AddMask(secret)
+	unpanic(func() { r.a.AddMask(secret) })
 }
 
 // Group runs fn with its log lines folded under title.
 func (r *Runner) Group(title string, fn func()) {
-	r.a.Group(oneLine(title))
-	defer r.a.EndGroup()
+	unpanic(func() { r.a.Group(oneLine(title)) })
+	defer unpanic(r.a.EndGroup)
 	fn()
 }
 
@@ -134,8 +136,10 @@ func (r *Runner) StopCommands(fn func()) error {
 		return fmt.Errorf("stop-commands token: %w", err)
 	}
 	token := "gopreflight-" + hex.EncodeToString(b[:])
-	r.a.IssueCommand(&githubactions.Command{Name: "stop-commands", Message: token})
-	defer r.a.IssueCommand(&githubactions.Command{Name: token})
+	if err := unpanic(func() { r.a.IssueCommand(&githubactions.Command{Name: "stop-commands", Message: token}) }); err != nil {
+		return err
+	}
+	defer unpanic(func() { r.a.IssueCommand(&githubactions.Command{Name: token}) })
 	fn()
 	return nil
 }
@@ -145,8 +149,7 @@ func (r *Runner) SetOutput(name, value string) error {
 	if err := r.fileCommand("GITHUB_OUTPUT", name, value); err != nil {
 		return err
 	}
-	r.a.SetOutput(name, value)
-	return nil
+	return unpanic(func() { r.a.SetOutput(name, value) })
 }
 
 // SetEnv exports a variable to the job's later steps (GITHUB_ENV).
@@ -154,8 +157,7 @@ func (r *Runner) SetEnv(name, value string) error {
 	if err := r.fileCommand("GITHUB_ENV", name, value); err != nil {
 		return err
 	}
-	r.a.SetEnv(name, value)
-	return nil
+	return unpanic(func() { r.a.SetEnv(name, value) })
 }
 
 // AddSummary appends Markdown to the job summary (GITHUB_STEP_SUMMARY).
@@ -163,8 +165,7 @@ func (r *Runner) AddSummary(markdown string) error {
 	if err := r.fileCommand("GITHUB_STEP_SUMMARY", "", ""); err != nil {
 		return err
 	}
-	r.a.AddStepSummary(markdown)
-	return nil
+	return unpanic(func() { r.a.AddStepSummary(markdown) })
 }
 
 // fileCommand checks, before go-githubactions writes (it panics on any
@@ -187,6 +188,24 @@ func (r *Runner) fileCommand(file, name, value string) error {
 		return fmt.Errorf("%s=%s: not an absolute path", file, path)
 	}
 	return probeAppend(path)
+}
+
+// unpanic runs a go-githubactions call, which panics when its writer or
+// file fails (a full disk, a closed log), and returns that as an error:
+// a runner that cannot take a command is a warning, never a crash. The
+// writers of workflow commands keep their own error for the caller.
+func unpanic(fn func()) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			if e, ok := p.(error); ok {
+				err = fmt.Errorf("github actions: %w", e)
+			} else {
+				err = fmt.Errorf("github actions: %v", p)
+			}
+		}
+	}()
+	fn()
+	return nil
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -146,3 +146,59 @@ func TestAnnotateEscapes(t *testing.T) {
 		t.Errorf("stop-commands block:\n%s", strings.Join(lines[len(want):], "\n"))
 	}
 }
+
+// TestGuard: no line written through Guard reads as a workflow command,
+// however the text is split across writes.
+func TestGuard(t *testing.T) {
+	tests := []struct {
+		writes []string
+		want   string
+	}{
+		{[]string{"plain\n"}, "plain\n"},
+		{[]string{"go.mod: error\n::error::pwned\n"}, "go.mod: error\n| ::error::pwned\n"},
+		{[]string{"a\n  ::warn", "ing::x\n"}, "a\n|   ::warning::x\n"},
+		{[]string{"x\r::add-mask::y\n"}, "x\r| ::add-mask::y\n"},
+		{[]string{"::stop-commands::t"}, "| ::stop-commands::t"},
+	}
+	for _, tt := range tests {
+		var b bytes.Buffer
+		g := Guard(&b)
+		for _, w := range tt.writes {
+			g.Write([]byte(w))
+		}
+		g.Flush()
+		if b.String() != tt.want {
+			t.Errorf("%q: wrote %q, want %q", tt.writes, b.String(), tt.want)
+		}
+	}
+}
+
+// TestFileCommandErrors: a runner file that cannot be written (a full
+// disk) is an error to report, never a panic.
+func TestFileCommandErrors(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full here")
+	}
+	env := map[string]string{"GITHUB_OUTPUT": "/dev/full", "GITHUB_ENV": "/dev/full", "GITHUB_STEP_SUMMARY": "/dev/full"}
+	r := New(failWriter{}, func(k string) string { return env[k] })
+	for name, f := range map[string]func() error{
+		"output":  func() error { return r.SetOutput("passed", "true") },
+		"env":     func() error { return r.SetEnv("GOPROXY", "off") },
+		"summary": func() error { return r.AddSummary("## x\n") },
+	} {
+		if err := f(); err == nil {
+			t.Errorf("%s: no error writing to /dev/full", name)
+		}
+	}
+	// Workflow commands to a log that fails do not panic either.
+	r.Mask("secret-value")
+	r.Annotate(Annotation{Level: Error, Message: "m"})
+	r.Group("g", func() {})
+	if err := r.StopCommands(func() {}); err == nil {
+		t.Errorf("StopCommands on a failing log: no error")
+	}
+}
+
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, errors.New("log closed") }
