@@ -46,29 +46,14 @@ func applyInputs(fs *flag.FlagSet, getenv func(string) string) ([]string, error)
 }
 
 // maskSecrets tells the runner to hide every credential the run could
-// print: those in GOPROXY (and --proxy, --candidates), GOAUTH, the proxy
-// variables and .netrc. It writes to stderr so that stdout stays the
-// report.
+// print, in every shape the report redacts (goenv.KnownSecrets): those in
+// GOPROXY (and --proxy, --candidates), GOSUMDB, GOAUTH, the proxy
+// variables, and the .netrc logins and passwords. It writes to stderr so
+// that stdout stays the report.
 func maskSecrets(stderr io.Writer, getenv func(string) string, env *goenv.Env, opts *options) {
 	gh := ghactions.New(stderr, getenv)
-	values := append([]string{env.GOPROXY, env.GOAUTH, opts.check.Proxy}, opts.check.Candidates...)
-	for _, k := range []string{"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "GOPROXY", "GOAUTH"} {
-		values = append(values, getenv(k))
-	}
-	seen := map[string]bool{}
-	mask := func(s string) {
-		if s != "" && !seen[s] {
-			seen[s] = true
-			gh.Mask(s)
-		}
-	}
-	for _, v := range values {
-		for _, s := range goenv.Secrets(v) {
-			mask(s)
-		}
-	}
-	for _, c := range env.Netrc() {
-		mask(c.Password)
+	for _, s := range env.KnownSecrets(env.Netrc(), append([]string{opts.check.Proxy}, opts.check.Candidates...)...) {
+		gh.Mask(s)
 	}
 }
 

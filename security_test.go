@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -147,6 +151,60 @@ func TestOutputBounded(t *testing.T) {
 		}
 		if f != "prometheus" && !strings.Contains(out, "cut") {
 			t.Errorf("--format %s does not say where it cut", f)
+		}
+	}
+}
+
+// TestMasksEveryCredential: in Actions, the GOSUMDB URL's credentials
+// and the .netrc logins and passwords are masked (with the base64
+// user:pass an Authorization header carries), as GOPROXY's are.
+func TestMasksEveryCredential(t *testing.T) {
+	srv := goproxytest.New(t, fixtures...)
+	s := newStep(t)
+	os.WriteFile(filepath.Join(s.workspace, "go.mod"), []byte("module example.test/app\n\ngo 1.21\n\nrequire example.test/good v1.0.0\n"), 0o644)
+	netrc := filepath.Join(t.TempDir(), ".netrc")
+	os.WriteFile(netrc, []byte("machine git.example login netrc-login-name password netrc-pass-word\n"), 0o600)
+	s.env["GOPROXY"] = srv.URL()
+	s.env["NETRC"] = netrc
+	s.env["GOSUMDB"] = "sum.golang.org https://sum-user:sum-pass-word@127.0.0.1:9"
+	s.run(t, "--checksums=false", s.workspace)
+	for _, secret := range []string{"sum-pass-word", "netrc-login-name", "netrc-pass-word", base64.StdEncoding.EncodeToString([]byte("netrc-login-name:netrc-pass-word"))} {
+		if !strings.Contains(s.stderr, "::add-mask::"+secret+"\n") {
+			t.Errorf("%q not masked:\n%s", secret, s.stderr)
+		}
+	}
+}
+
+// TestRunnerFilesUnwritable: GITHUB_OUTPUT, GITHUB_ENV and
+// GITHUB_STEP_SUMMARY on a full disk are warnings; the run carries on
+// and exits as the gate says.
+func TestRunnerFilesUnwritable(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full here")
+	}
+	srv := goproxytest.New(t, fixtures...)
+	for _, tt := range []struct {
+		require string
+		args    []string
+		code    int
+	}{
+		{"example.test/good v1.0.0", nil, exitOK},
+		{"example.test/good v1.9.9", nil, exitGate},
+		{"example.test/good v1.9.9", []string{"--fail-on", "never"}, exitOK},
+	} {
+		s := newStep(t)
+		for _, k := range []string{"GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_STEP_SUMMARY"} {
+			s.env[k] = "/dev/full"
+		}
+		os.WriteFile(filepath.Join(s.workspace, "go.mod"), []byte("module example.test/app\n\ngo 1.21\n\nrequire "+tt.require+"\n"), 0o644)
+		s.env["GOPROXY"] = srv.URL()
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), append(append([]string{"--retries", "0", "--set-env"}, tt.args...), s.workspace), func(k string) string { return s.env[k] }, &stdout, &stderr)
+		if code != tt.code {
+			t.Errorf("%s %v: exit %d, want %d\n%s", tt.require, tt.args, code, tt.code, stderr.String())
+		}
+		if !strings.Contains(stderr.String(), "no space left on device") {
+			t.Errorf("%s: no warning about the runner files:\n%s", tt.require, stderr.String())
 		}
 	}
 }
