@@ -135,17 +135,23 @@ func sampleTargets(ts []*plan.Target, out []outcome) ([]int, bool) {
 	if len(all) <= sampleMax {
 		return all, false
 	}
-	key := func(i int) uint64 {
-		h := fnv.New64a()
-		h.Write([]byte(ts[i].ID()))
-		return h.Sum64()
+	// Each key is hashed once: hashing in the comparison cost seconds on
+	// a go.sum of a few hundred thousand lines.
+	keys := make(map[int]uint64, len(all))
+	h := fnv.New64a()
+	for _, i := range all {
+		h.Reset()
+		h.Write([]byte(ts[i].Module.Path))
+		h.Write([]byte{'@'})
+		h.Write([]byte(ts[i].Module.Version))
+		keys[i] = h.Sum64()
 	}
 	sort.SliceStable(all, func(a, b int) bool {
 		fa, fb := out[all[a]].status != report.StatusOK, out[all[b]].status != report.StatusOK
 		if fa != fb {
 			return fa
 		}
-		return key(all[a]) < key(all[b])
+		return keys[all[a]] < keys[all[b]]
 	})
 	n := sampleMax
 	for n < len(all) && out[all[n]].status != report.StatusOK {

@@ -29,7 +29,7 @@ type Sums struct {
 // LoadSums reads a go.sum file; a missing file is an empty set.
 func LoadSums(file string) (*Sums, error) {
 	s := &Sums{index: map[module.Version]int{}}
-	data, err := os.ReadFile(file)
+	data, err := readRegular(file)
 	if os.IsNotExist(err) {
 		return s, nil
 	}

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -210,6 +211,52 @@ func walkUp(dir, name string) string {
 	}
 }
 
+// errNotRegular refuses an input that is a named pipe, a device or a
+// directory: reading /dev/zero or a FIFO nobody writes to would grow
+// memory or hang, and no go command input is one.
+var errNotRegular = errors.New("not a regular file")
+
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m.IsDir():
+		return "a directory"
+	}
+	return "mode " + m.Type().String()
+}
+
+// readRegular reads an input file (go.mod, go.work, go.sum,
+// vendor/modules.txt) after checking that it is a regular file (a
+// symbolic link to one is fine), and checks again on the open file so
+// that it cannot be swapped in between.
+func readRegular(file string) ([]byte, error) {
+	if fi, err := os.Stat(file); err != nil {
+		return nil, err
+	} else if !fi.Mode().IsRegular() {
+		return nil, &fs.PathError{Op: "read", Path: file, Err: fmt.Errorf("%w (%s)", errNotRegular, fileKind(fi.Mode()))}
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, &fs.PathError{Op: "read", Path: file, Err: fmt.Errorf("%w (%s)", errNotRegular, fileKind(fi.Mode()))}
+	}
+	return io.ReadAll(io.LimitReader(f, fi.Size()+1))
+}
+
 func unwrapPathErr(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
@@ -219,7 +266,7 @@ func unwrapPathErr(err error) error {
 }
 
 func loadMod(file string) (*Module, error) {
-	data, err := os.ReadFile(file)
+	data, err := readRegular(file)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, unwrapPathErr(err))
 	}
@@ -256,7 +303,9 @@ func loadMod(file string) (*Module, error) {
 	for _, x := range f.Exclude {
 		m.Excludes = append(m.Excludes, Require{Version: x.Mod, Pos: argPos(file, x.Syntax, data)})
 	}
-	m.Vendored = vendorConsistent(m.Dir, m.Go, m.Requires)
+	if m.Vendored, err = vendorConsistent(m.Dir, m.Go, m.Requires); err != nil {
+		return nil, err
+	}
 	return m, nil
 }
 
@@ -295,7 +344,7 @@ func (q queries) raw(v string) string {
 }
 
 func loadWork(file string) (*Workspace, error) {
-	data, err := os.ReadFile(file)
+	data, err := readRegular(file)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, unwrapPathErr(err))
 	}
@@ -353,7 +402,11 @@ func loadWork(file string) (*Workspace, error) {
 	}
 	ws.Sums.merge(s)
 	// Workspace vendoring (go 1.22+) keeps vendor/ beside go.work.
-	ws.Vendored = semver.Compare("v"+ws.Go, "v1.22") >= 0 && vendorConsistent(dir, ws.Go, reqs)
+	if semver.Compare("v"+ws.Go, "v1.22") >= 0 {
+		if ws.Vendored, err = vendorConsistent(dir, ws.Go, reqs); err != nil {
+			return nil, err
+		}
+	}
 	return ws, nil
 }
 
@@ -507,13 +560,18 @@ func argPos(file string, l *modfile.Line, data []byte) Pos {
 // vendorConsistent reports whether dir/vendor/modules.txt exists under go >=
 // 1.14 semantics and records every requirement at its version, which is
 // when the go command builds from vendor/ by default.
-func vendorConsistent(dir, goVersion string, reqs []Require) bool {
+// A modules.txt that is not a regular file is an error.
+func vendorConsistent(dir, goVersion string, reqs []Require) (bool, error) {
 	if goVersion == "" || semver.Compare("v"+goVersion, "v1.14") < 0 {
-		return false
+		return false, nil
 	}
-	data, err := os.ReadFile(filepath.Join(dir, "vendor", "modules.txt"))
+	file := filepath.Join(dir, "vendor", "modules.txt")
+	data, err := readRegular(file)
+	if errors.Is(err, errNotRegular) {
+		return false, fmt.Errorf("%s: %w", file, unwrapPathErr(err))
+	}
 	if err != nil {
-		return false
+		return false, nil
 	}
 	listed := map[module.Version]bool{}
 	for _, line := range strings.Split(string(data), "\n") {
@@ -523,10 +581,10 @@ func vendorConsistent(dir, goVersion string, reqs []Require) bool {
 	}
 	for _, r := range reqs {
 		if !listed[r.Version] {
-			return false
+			return false, nil
 		}
 	}
-	return true
+	return true, nil
 }
 
 func isFile(p string) bool { fi, err := os.Stat(p); return err == nil && !fi.IsDir() }
