@@ -1,10 +1,10 @@
 package report
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"reflect"
-	"strings"
 
 	"github.com/gopreflight/gopreflight/textguard"
 )
@@ -102,6 +102,8 @@ type capWriter struct {
 	left int
 	note string
 	cut  bool
+	// midLine: the last byte written was not a newline.
+	midLine bool
 }
 
 func (c *capWriter) Write(p []byte) (int, error) {
@@ -110,17 +112,25 @@ func (c *capWriter) Write(p []byte) (int, error) {
 	}
 	if len(p) <= c.left {
 		c.left -= len(p)
+		c.midLine = len(p) > 0 && p[len(p)-1] != '\n' || len(p) == 0 && c.midLine
 		return c.w.Write(p)
 	}
-	q := p[:c.left]
-	if i := strings.LastIndexByte(string(q), '\n'); i >= 0 {
-		q = q[:i+1] // end on a whole line
-	}
 	c.cut = true
+	q := p[:c.left]
+	if i := bytes.LastIndexByte(q, '\n'); i >= 0 {
+		q = q[:i+1] // end on a whole line
+		c.midLine = false
+	} else {
+		q = nil
+	}
 	if _, err := c.w.Write(q); err != nil {
 		return 0, err
 	}
-	if _, err := io.WriteString(c.w, c.note); err != nil {
+	note := c.note
+	if c.midLine {
+		note = "\n" + note
+	}
+	if _, err := io.WriteString(c.w, note); err != nil {
 		return 0, err
 	}
 	return len(p), nil

@@ -364,8 +364,14 @@ func chartLabel(e Endpoint) string {
 func mdText(s string) string {
 	s = oneLine(s)
 	var b strings.Builder
-	for _, c := range s {
+	for i, c := range s {
 		switch c {
+		case '.':
+			if wwwBefore(s, i) {
+				b.WriteString("&#46;") // "www." would become a link by itself
+			} else {
+				b.WriteRune(c)
+			}
 		case '&':
 			b.WriteString("&amp;")
 		case '<':
@@ -389,6 +395,12 @@ func mdText(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// wwwBefore reports whether s[:i] ends in "www" (any case): GFM links
+// "www.host" without a scheme.
+func wwwBefore(s string, i int) bool {
+	return i >= 3 && strings.EqualFold(s[i-3:i], "www")
 }
 
 // mdCode shows s as inline code: a code span cannot hold markup, only its
