@@ -20,6 +20,7 @@ import (
 	"github.com/gopreflight/gopreflight/goenv"
 	"github.com/gopreflight/gopreflight/preflight"
 	"github.com/gopreflight/gopreflight/report"
+	"github.com/gopreflight/gopreflight/textguard"
 )
 
 // Exit codes (contract §7).
@@ -222,6 +223,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) > 0 && args[0] == "run" {
 		return runCommand(ctx, args[1:], getenv, stdout, stderr)
 	}
+	// In Actions every line printed is a workflow command of ours (written
+	// to cmds) or guarded: file names, go.mod errors and server text
+	// cannot issue one.
+	cmds := stderr
+	if ghactions.Active(getenv) {
+		g := ghactions.Guard(stderr)
+		defer g.Flush()
+		stderr = g
+	}
 	opts, err := parseFlags(args, getenv)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -236,7 +246,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return exitOK
 	}
 	fail := func(err error) int {
-		fmt.Fprintf(stderr, "gopreflight: %s\n", goenv.Redact(err.Error()))
+		fmt.Fprintf(stderr, "gopreflight: %s\n", textguard.Escape(goenv.Redact(err.Error())))
 		return exitInput
 	}
 	env, err := preflight.LoadEnv(opts.check)
@@ -246,12 +256,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	opts.check.Env = env
 	if ghactions.Active(getenv) {
 		// Before anything is printed: the runner hides what it is told.
-		maskSecrets(stderr, getenv, env, opts)
+		maskSecrets(cmds, getenv, env, opts)
 	}
 	// Requests log and report progress from many goroutines at once.
 	var stderrMu sync.Mutex
 	if opts.verbose {
+		// Request lines carry server text: echoed credentials and
+		// terminal escapes are taken out, as from the report.
+		secrets := textguard.NewRedactor(env.KnownSecrets(env.Netrc(), append([]string{opts.check.Proxy}, opts.check.Candidates...)...))
 		opts.check.Log = func(s string) {
+			s = strings.ReplaceAll(textguard.Escape(secrets.Redact(s)), "\n", `\n`)
 			stderrMu.Lock()
 			defer stderrMu.Unlock()
 			fmt.Fprintln(stderr, s)
@@ -286,6 +300,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return report.GitHubWith(w, r, report.GitHubOptions{Workspace: getenv("GITHUB_WORKSPACE"), NoAnnotations: !opts.annotations})
 		}
 	}
+	if ghactions.Active(getenv) && opts.format != "github" {
+		// The github format stops commands around its own text.
+		g := ghactions.Guard(stdout)
+		defer g.Flush()
+		stdout = g
+	}
 	if err := render(stdout, rep); err != nil {
 		fmt.Fprintf(stderr, "gopreflight: writing report: %v\n", err)
 	}
@@ -309,18 +329,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return exitGate
 	}
 	return exitOK
-}
-
-func writeJSON(path string, rep *report.Report) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("writing report: %w", err)
-	}
-	if err := report.JSON(f, rep); err != nil {
-		f.Close()
-		return fmt.Errorf("writing report %s: %w", path, err)
-	}
-	return f.Close()
 }
 
 func isTerminal(w io.Writer) bool {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -206,5 +207,89 @@ func TestRunnerFilesUnwritable(t *testing.T) {
 		if !strings.Contains(stderr.String(), "no space left on device") {
 			t.Errorf("%s: no warning about the runner files:\n%s", tt.require, stderr.String())
 		}
+	}
+}
+
+// TestActionsLinesGuarded: in Actions, a go.work `use` of a directory
+// named like a workflow command, whose go.mod does not parse, prints its
+// error without any line the runner would read as a command; only our
+// own ::add-mask:: lines are commands.
+func TestActionsLinesGuarded(t *testing.T) {
+	s := newStep(t)
+	bad := "x\n::error file=evil.go,line=1::pwned\n"
+	if err := os.MkdirAll(filepath.Join(s.workspace, bad), 0o755); err != nil {
+		t.Skip(err)
+	}
+	os.WriteFile(filepath.Join(s.workspace, bad, "go.mod"), []byte("module example.test/bad\n\ngo 1.21\n\nrequire (\n"), 0o644)
+	os.WriteFile(filepath.Join(s.workspace, "go.work"), []byte("go 1.22\n\nuse \""+strings.ReplaceAll(bad, "\n", `\n`)+"\"\n"), 0o644)
+	s.env["GOPROXY"] = "https://u:pw-secret-1@proxy.example"
+	s.run(t, "--verbose", s.workspace)
+	if s.code != exitInput {
+		t.Fatalf("exit %d, want %d (a go.mod that does not parse)\n%s", s.code, exitInput, s.stderr)
+	}
+	if !strings.Contains(s.stderr, "pwned") {
+		t.Fatalf("the directory name is not in the error; the test proves nothing:\n%s", s.stderr)
+	}
+	for _, out := range []string{s.stdout, s.stderr} {
+		for _, l := range strings.Split(out, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(l), "::") && !strings.HasPrefix(l, "::add-mask::") {
+				t.Errorf("line read as a workflow command: %q", l)
+			}
+		}
+	}
+}
+
+// TestVerboseEscaped: --verbose request lines and the text report show
+// a server's terminal escapes (here in the names of its certificate,
+// which x509's hostname error quotes as given) escaped, never raw.
+func TestVerboseEscaped(t *testing.T) {
+	ca := testca.New(t)
+	srv := faultserver.TLSCert(t, ca.Leaf("\x1b]0;owned\a\x1b[2Jportal.example"), http.NotFoundHandler())
+	fwd := proxyDialing(t, faultserver.ProxyOptions{}, map[string]string{"proxy.example:443": srv.Addr()})
+	dir := writeModule(t, map[string]string{"go.mod": "module example.test/app\n\ngo 1.21\n\nrequire example.test/good v1.0.0\n"})
+	tr := runTool(t, map[string]string{"GOPROXY": "https://proxy.example", "HTTPS_PROXY": fwd.URL()}, append(withCA(t, ca), "--verbose", "--retries", "0", dir)...)
+	if !strings.Contains(tr.stderr, "portal") || !strings.Contains(tr.stdout, "portal") {
+		t.Fatalf("the certificate's name is not printed; the test proves nothing:\n%s\n%s", tr.stdout, tr.stderr)
+	}
+	for name, out := range map[string]string{"stdout": tr.stdout, "stderr": tr.stderr} {
+		if strings.ContainsAny(out, "\x1b\a") {
+			t.Errorf("%s holds a raw control character", name)
+		}
+	}
+}
+
+// TestOutputNoSymlink: --output never writes through a symbolic link; a
+// regular file there is replaced whole.
+func TestOutputNoSymlink(t *testing.T) {
+	p := goproxytest.New(t, served...)
+	dir := writeModule(t, map[string]string{"go.mod": "module example.test/app\n\ngo 1.21\n\nrequire example.test/good v1.0.0\n"})
+	env := map[string]string{"GOPROXY": p.URL(), "GOENV": "off", "GOSUMDB": "off", "GOTOOLCHAIN": "local", "HOME": t.TempDir(), "GOFLAGS": "-mod=mod"}
+	out := t.TempDir()
+	victim := filepath.Join(t.TempDir(), "victim")
+	os.WriteFile(victim, []byte("precious"), 0o644)
+	link := filepath.Join(out, "report.json")
+	if err := os.Symlink(victim, link); err != nil {
+		t.Skip(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"--output", link, "--retries", "0", dir}, func(k string) string { return env[k] }, &stdout, &stderr)
+	if b, _ := os.ReadFile(victim); string(b) != "precious" {
+		t.Errorf("--output wrote through the symbolic link into %s", victim)
+	}
+	if !strings.Contains(stderr.String(), "symbolic link") {
+		t.Errorf("no word of the refused --output:\n%s", stderr.String())
+	}
+	if code != exitOK {
+		t.Errorf("exit %d, want %d (the check itself passed)", code, exitOK)
+	}
+	regular := filepath.Join(out, "r.json")
+	os.WriteFile(regular, bytes.Repeat([]byte("x"), 1<<20), 0o644)
+	run(context.Background(), []string{"--output", regular, "--retries", "0", dir}, func(k string) string { return env[k] }, &stdout, &stderr)
+	var rep report.Report
+	if b, err := os.ReadFile(regular); err != nil || json.Unmarshal(b, &rep) != nil || rep.Schema != report.Schema {
+		t.Errorf("the regular file is not replaced by the report: %v", err)
+	}
+	if ents, _ := os.ReadDir(out); len(ents) != 2 {
+		t.Errorf("temporary files left in the output directory: %v", ents)
 	}
 }

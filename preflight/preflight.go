@@ -158,6 +158,12 @@ func Check(ctx context.Context, o Options) (*report.Report, error) {
 	if err := o.Validate(); err != nil {
 		return fail(err)
 	}
+	// The deadline runs from here, so reading and planning a large input
+	// spend the same --timeout as the requests; what is left for them
+	// shrinks, and the report still comes (modules not reached are
+	// timeout). A twentieth is kept to render and write the report.
+	ctx, cancel := context.WithDeadline(ctx, started.Add(o.Timeout-o.Timeout/20))
+	defer cancel()
 	getenv := o.getenv()
 	env := o.Env
 	if env == nil {
