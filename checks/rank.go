@@ -135,24 +135,32 @@ func sampleTargets(ts []*plan.Target, out []outcome) ([]int, bool) {
 	if len(all) <= sampleMax {
 		return all, false
 	}
-	// Each key is hashed once: hashing in the comparison cost seconds on
-	// a go.sum of a few hundred thousand lines.
-	keys := make(map[int]uint64, len(all))
+	// Each key is hashed once, and sorted beside its index: hashing in
+	// the comparison cost seconds on a go.sum of a few hundred thousand
+	// lines.
+	type entry struct {
+		i    int
+		fail bool
+		key  uint64
+	}
+	es := make([]entry, len(all))
 	h := fnv.New64a()
-	for _, i := range all {
+	for k, i := range all {
 		h.Reset()
 		h.Write([]byte(ts[i].Module.Path))
 		h.Write([]byte{'@'})
 		h.Write([]byte(ts[i].Module.Version))
-		keys[i] = h.Sum64()
+		es[k] = entry{i, out[i].status != report.StatusOK, h.Sum64()}
 	}
-	sort.SliceStable(all, func(a, b int) bool {
-		fa, fb := out[all[a]].status != report.StatusOK, out[all[b]].status != report.StatusOK
-		if fa != fb {
-			return fa
+	sort.SliceStable(es, func(a, b int) bool {
+		if es[a].fail != es[b].fail {
+			return es[a].fail
 		}
-		return keys[all[a]] < keys[all[b]]
+		return es[a].key < es[b].key
 	})
+	for k, e := range es {
+		all[k] = e.i
+	}
 	n := sampleMax
 	for n < len(all) && out[all[n]].status != report.StatusOK {
 		n++ // every failing version stays in
