@@ -194,3 +194,32 @@ func watchHeap(t *testing.T) func() uint64 {
 	}()
 	return func() uint64 { close(stop); <-done; return max.Load() }
 }
+
+// TestBodyFloodBounded: an endless body costs at most the request's
+// MaxBody in memory and ends within the request timeout (the drain past
+// MaxBody is bounded too).
+func TestBodyFloodBounded(t *testing.T) {
+	chunk := []byte(strings.Repeat("v1.0.0\n", 1<<12))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		deadline := time.Now().Add(20 * time.Second)
+		for time.Now().Before(deadline) {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	c := newClient(t, Options{RequestTimeout: 3 * time.Second})
+	peak := watchHeap(t)
+	start := time.Now()
+	res := c.Do(context.Background(), Request{Method: http.MethodGet, URL: srv.URL + "/example.test/a/@v/list", Want: cause.WantList, MaxBody: 1 << 20})
+	if el := time.Since(start); el > 6*time.Second {
+		t.Errorf("took %v with a 3s request timeout", el)
+	}
+	if len(res.Body) > 1<<20 {
+		t.Errorf("kept %d bytes of body, want at most MaxBody", len(res.Body))
+	}
+	if p := peak(); p > 48<<20 {
+		t.Errorf("heap grew by %d MiB", p>>20)
+	}
+}
