@@ -86,7 +86,11 @@ func ParseNetrc(data string) []Credential {
 	return out
 }
 
-// CredentialsFor returns the login and password for host.
+// CredentialsFor returns the login and password for host, written as a
+// URL writes it: "host", or "host:port" when the URL names a port. The
+// machine must match it exactly, as cmd/go's credential cache (keyed by
+// the URL without "https://") matches it, so an entry for a host sends
+// nothing to its other ports.
 func CredentialsFor(creds []Credential, host string) (string, string, bool) {
 	for _, c := range creds {
 		if c.Machine == host {
