@@ -124,10 +124,10 @@ func TestEchoedCredentialsRedacted(t *testing.T) {
 	}
 }
 
-// TestOutputBounded: one very long module path and terminal escapes in
-// go.mod cannot amplify the output or reach a terminal raw: every
-// format stays within a bound near the input's size, says where it cut,
-// and escapes control characters.
+// TestOutputBounded: one very long module path in go.mod cannot
+// amplify the output: every format stays within a bound near the
+// input's size and says where it cut; terminal escapes in go.mod reach
+// no output raw.
 func TestOutputBounded(t *testing.T) {
 	p := goproxytest.New(t, served...)
 	long := "example.test/" + strings.Repeat("a", 512<<10)
@@ -136,7 +136,7 @@ func TestOutputBounded(t *testing.T) {
 	for i := range 300 {
 		fmt.Fprintf(&gomod, "\texample.test/m%d v1.0.0\n", i)
 	}
-	gomod.WriteString("\t" + long + " v1.0.0\n\t\"example.test/\x1b[2J\x1b]0;pwned\a\" v1.0.0\n)\n")
+	gomod.WriteString("\t" + long + " v1.0.0\n)\n")
 	dir := writeModule(t, map[string]string{"go.mod": gomod.String()})
 	start := time.Now()
 	outs := allFormats(t, map[string]string{"GOPROXY": p.URL()}, "--retries", "0", "--timeout", "20s", dir)
@@ -153,6 +153,13 @@ func TestOutputBounded(t *testing.T) {
 		if f != "prometheus" && !strings.Contains(out, "cut") {
 			t.Errorf("--format %s does not say where it cut", f)
 		}
+	}
+	// A module path holding terminal escapes is unusable input, as for
+	// the go command; the error names it escaped.
+	esc := writeModule(t, map[string]string{"go.mod": "module example.test/app\n\ngo 1.21\n\nrequire \"example.test/\x1b[2J\x1b]0;pwned\a\" v1.0.0\n"})
+	tr := runTool(t, map[string]string{"GOPROXY": p.URL()}, esc)
+	if tr.code != exitInput || !strings.Contains(tr.stderr, "pwned") || strings.ContainsAny(tr.stderr+tr.stdout, "\x1b\a") {
+		t.Errorf("exit %d, stderr %q: want 2 with the path escaped", tr.code, tr.stderr)
 	}
 }
 
