@@ -134,6 +134,13 @@ func (c Cache) Lookup(m module.Version) (Entry, error) {
 	}
 	base := filepath.Join(dl, ev)
 	e := Entry{ModFile: base + ".mod"}
+	if _, err := os.Stat(dl); errors.Is(err, fs.ErrNotExist) {
+		// Nothing of the module was ever downloaded: without its
+		// download directory the cache holds no go.mod and no zip hash,
+		// so nothing below could serve it. One stat instead of six
+		// matters when the deadline leaves a large graph to look up.
+		return e, nil
+	}
 	if data, err := os.ReadFile(e.ModFile); err == nil && !bytes.HasPrefix(data, oldVgoPrefix) {
 		e.Mod = data
 	}
