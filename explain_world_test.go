@@ -220,6 +220,13 @@ func logWorlds() []logWorld {
 			want: cause.BadResponse,
 		},
 		{
+			name: "hang-up before the answer",
+			setup: func(t *testing.T) (map[string]string, map[string]string) {
+				return map[string]string{"GOPROXY": "http://" + faultserver.HangUp(t)}, nil
+			},
+			want: cause.TCPReset,
+		},
+		{
 			name: "forward proxy unreachable",
 			setup: func(t *testing.T) (map[string]string, map[string]string) {
 				return map[string]string{"GOPROXY": "https://proxy.example", "HTTPS_PROXY": "http://" + faultserver.ClosedPort(t)}, nil

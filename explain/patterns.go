@@ -97,6 +97,11 @@ var patterns = []pattern{
 		example: `go: example.test/good@v1.0.0: Get "https://127.0.0.1:37515/example.test/good/@v/v1.0.0.mod": read tcp 127.0.0.1:55048->127.0.0.1:37515: read: connection reset by peer`},
 	{name: "tcp reset", re: regexp.MustCompile(`connection reset by peer|Connection reset by peer|Recv failure: Connection reset`), cause: cause.TCPReset, phase: PhaseConnect,
 		example: `go: example.test/good@v1.0.0: read "http://127.0.0.1:37491/example.test/good/@v/v1.0.0.mod": read tcp 127.0.0.1:37678->127.0.0.1:37491: read: connection reset by peer`},
+	// A plain-HTTP server that closes the connection before any answer:
+	// net/http says only EOF, the connection's end (over https the same
+	// EOF is the handshake's, above).
+	{name: "EOF before the answer", re: regexp.MustCompile(`Get "http://[^"]*": EOF$`), cause: cause.TCPReset, phase: PhaseConnect,
+		example: `go: example.test/good@v1.0.0: Get "http://127.0.0.1:40001/example.test/good/@v/v1.0.0.mod": EOF`},
 	{name: "timeout", re: regexp.MustCompile(`Client\.Timeout exceeded|context deadline exceeded|timeout awaiting response headers|Operation timed out after`), cause: cause.Timeout, phase: PhaseHTTP,
 		example: `go: example.test/good@v1.0.0: Get "https://127.0.0.1:40001/example.test/good/@v/v1.0.0.info": net/http: request canceled (Client.Timeout exceeded while awaiting headers)`},
 
