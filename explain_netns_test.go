@@ -28,38 +28,12 @@ import (
 // go command fails in the namespace, and explain, run there too, must give
 // the cause the normal check gives.
 func TestExplainNetworkNamespace(t *testing.T) {
-	ns := newNetns(t)
 	bin := buildBinary(t)
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("the go command is not installed: no real log")
 	}
-	proxy := goproxytest.New(t, served...)
-	port := relay(t, net.JoinHostPort(ns.hostIP.String(), "0"), strings.TrimPrefix(proxy.URL(), "http://"))
-	faultserver.DNSOn(t, net.JoinHostPort(ns.hostIP.String(), "53"), map[string]faultserver.Answer{
-		"proxy.test":    faultserver.Addrs(ns.hostIP),
-		"servfail.test": {Kind: faultserver.ServFail},
-		"silent.test":   {Kind: faultserver.Drop},
-		"noroute.test":  faultserver.Addrs(ns.noRoute),
-	})
-	ns.firewall(t, fmt.Sprintf("table inet gopreflight {\n\tchain out {\n\t\ttype filter hook output priority 0; policy accept;\n\t\ttcp dport %s drop\n\t}\n}", port))
-	// One SYN retry: the kernel gives up a dropped connect after about 3s
-	// instead of the go command's 30s dial timeout. The setting is the
-	// namespace's own.
-	if out, err := exec.Command("ip", "netns", "exec", ns.name, "sysctl", "-qw", "net.ipv4.tcp_syn_retries=1").CombinedOutput(); err != nil {
-		t.Fatalf("sysctl: %v: %s", err, out)
-	}
-
-	tests := []struct {
-		name, goproxy string
-		want          cause.Code
-	}{
-		{"DROP", "http://proxy.test:" + port, cause.TCPTimeout},
-		{"NXDOMAIN", "http://missing.test:" + port, cause.DNSNXDomain},
-		{"SERVFAIL", "http://servfail.test:" + port, cause.DNSFailure},
-		{"the resolver never answers", "http://silent.test:" + port, cause.DNSTimeout},
-		{"no route to the host", "http://noroute.test:" + port, cause.TCPUnreachable},
-	}
+	ns, tests := netnsLogWorlds(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -91,6 +65,41 @@ func TestExplainNetworkNamespace(t *testing.T) {
 			}
 			checkExplained(t, tt.want, tt.want, goodMod, string(log), toolRun{rep: normal}, explainRun{code: ex.code, rep: rep, stdout: ex.out})
 		})
+	}
+}
+
+// nsLogWorld is a world of the namespace: GOPROXY and the cause.
+type nsLogWorld struct {
+	name, goproxy string
+	want          cause.Code
+}
+
+// netnsLogWorlds makes the namespace of TestExplainNetworkNamespace (its
+// resolver, firewall and a relay to a loopback proxy) and returns its
+// worlds; it skips where the machine forbids namespaces.
+func netnsLogWorlds(t *testing.T) (*netns, []nsLogWorld) {
+	ns := newNetns(t)
+	proxy := goproxytest.New(t, served...)
+	port := relay(t, net.JoinHostPort(ns.hostIP.String(), "0"), strings.TrimPrefix(proxy.URL(), "http://"))
+	faultserver.DNSOn(t, net.JoinHostPort(ns.hostIP.String(), "53"), map[string]faultserver.Answer{
+		"proxy.test":    faultserver.Addrs(ns.hostIP),
+		"servfail.test": {Kind: faultserver.ServFail},
+		"silent.test":   {Kind: faultserver.Drop},
+		"noroute.test":  faultserver.Addrs(ns.noRoute),
+	})
+	ns.firewall(t, fmt.Sprintf("table inet gopreflight {\n\tchain out {\n\t\ttype filter hook output priority 0; policy accept;\n\t\ttcp dport %s drop\n\t}\n}", port))
+	// One SYN retry: the kernel gives up a dropped connect after about 3s
+	// instead of the go command's 30s dial timeout. The setting is the
+	// namespace's own.
+	if out, err := exec.Command("ip", "netns", "exec", ns.name, "sysctl", "-qw", "net.ipv4.tcp_syn_retries=1").CombinedOutput(); err != nil {
+		t.Fatalf("sysctl: %v: %s", err, out)
+	}
+	return ns, []nsLogWorld{
+		{"DROP", "http://proxy.test:" + port, cause.TCPTimeout},
+		{"NXDOMAIN", "http://missing.test:" + port, cause.DNSNXDomain},
+		{"SERVFAIL", "http://servfail.test:" + port, cause.DNSFailure},
+		{"the resolver never answers", "http://silent.test:" + port, cause.DNSTimeout},
+		{"no route to the host", "http://noroute.test:" + port, cause.TCPUnreachable},
 	}
 }
 

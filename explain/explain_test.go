@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -55,37 +56,54 @@ func validCause(c cause.Code) bool {
 	return false
 }
 
-// TestCorpus reads testdata/corpus.txt: excerpts in go1.21–go1.26 wording.
-func TestCorpus(t *testing.T) {
-	data, err := os.ReadFile("testdata/corpus.txt")
+// excerpt is one log excerpt of a corpus file under its header
+// "=== LABEL CAUSE MODULE HOST"; note is the "## " line above it.
+type excerpt struct {
+	head, note string
+	log        strings.Builder
+}
+
+// readCorpus splits a corpus file into its comment header (the "# " lines
+// before the first excerpt) and its excerpts.
+func readCorpus(t *testing.T, name string) (header []string, cases []*excerpt) {
+	t.Helper()
+	data, err := os.ReadFile(name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	type excerpt struct {
-		head string
-		log  strings.Builder
-	}
-	var cases []*excerpt
+	note := ""
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
 		line := sc.Text()
-		if h, ok := strings.CutPrefix(strings.TrimRight(line, "\r"), "=== "); ok {
-			cases = append(cases, &excerpt{head: h})
-			continue
-		}
-		if len(cases) > 0 {
+		switch {
+		case strings.HasPrefix(line, "## "):
+			note = strings.TrimPrefix(line, "## ")
+		case strings.HasPrefix(line, "=== "):
+			cases = append(cases, &excerpt{head: strings.TrimPrefix(strings.TrimRight(line, "\r"), "=== "), note: note})
+			note = ""
+		case len(cases) > 0:
 			cases[len(cases)-1].log.WriteString(line + "\n")
+		case strings.HasPrefix(line, "#"):
+			header = append(header, line)
 		}
 	}
-	versions := map[string]bool{}
+	return header, cases
+}
+
+// checkExcerpts: the first failure Parse finds in each excerpt has the
+// cause, module and host its header names. label checks the header's
+// first field.
+func checkExcerpts(t *testing.T, cases []*excerpt, label func(string) error) {
 	for i, c := range cases {
 		f := strings.Fields(c.head)
 		if len(f) != 4 {
-			t.Fatalf("corpus case %d: header %q: want VERSION CAUSE MODULE HOST", i, c.head)
+			t.Fatalf("corpus case %d: header %q: want LABEL CAUSE MODULE HOST", i, c.head)
 		}
-		versions[f[0]] = true
 		want := Failure{Cause: cause.Code(f[1]), Module: dash(f[2]), Host: dash(f[3])}
-		t.Run(fmt.Sprintf("%d_%s_%s", i, f[0], f[1]), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%d_%s_%s", i, f[1], c.note), func(t *testing.T) {
+			if err := label(f[0]); err != nil {
+				t.Errorf("header %q: %v", c.head, err)
+			}
 			fs, err := Parse(strings.NewReader(c.log.String()), "corpus")
 			if err != nil {
 				t.Fatal(err)
@@ -102,11 +120,68 @@ func TestCorpus(t *testing.T) {
 			}
 		})
 	}
-	for v := 21; v <= 26; v++ {
-		if !versions[fmt.Sprintf("go1.%d", v)] {
-			t.Errorf("the corpus has no go1.%d excerpt", v)
+}
+
+// TestCorpus reads testdata/corpus.txt: excerpts the real go command of
+// go1.21 to go1.26 printed, each labelled with the versions that printed
+// it, which must be among the versions the file says it captured.
+func TestCorpus(t *testing.T) {
+	header, cases := readCorpus(t, "testdata/corpus.txt")
+	var captured []string
+	for _, h := range header {
+		if v, ok := strings.CutPrefix(h, "# captured: "); ok {
+			captured = strings.Fields(v)
 		}
 	}
+	if len(captured) == 0 {
+		t.Fatal("testdata/corpus.txt: no \"# captured: \" line naming the go versions that printed it")
+	}
+	used := map[string]bool{}
+	checkExcerpts(t, cases, func(label string) error {
+		for _, v := range strings.Split(label, ",") {
+			if !slices.Contains(captured, v) {
+				return fmt.Errorf("%q is not a captured go version (%s)", v, strings.Join(captured, " "))
+			}
+			used[v] = true
+		}
+		return nil
+	})
+	minors := map[string]bool{}
+	for _, v := range captured {
+		if !used[v] {
+			t.Errorf("%s is captured but labels no excerpt", v)
+		}
+		if f := strings.SplitN(v, ".", 3); len(f) == 3 {
+			minors[f[0]+"."+f[1]] = true
+		}
+	}
+	for v := 21; v <= 26; v++ {
+		if !minors[fmt.Sprintf("go1.%d", v)] {
+			t.Errorf("the corpus has no excerpt of a go1.%d release", v)
+		}
+	}
+}
+
+// TestWrittenCorpus reads testdata/written.txt: the excerpts no loopback
+// world can produce, written by hand after the format strings of the code
+// that prints them. Each is labelled "written", never with a go version,
+// and says why it is not captured.
+func TestWrittenCorpus(t *testing.T) {
+	_, cases := readCorpus(t, "testdata/written.txt")
+	if len(cases) == 0 {
+		t.Fatal("testdata/written.txt has no excerpt")
+	}
+	for _, c := range cases {
+		if !strings.HasPrefix(c.note, "why: ") || len(c.note) < len("why: ")+10 {
+			t.Errorf("excerpt %q: no \"## why: ...\" line saying why it is written, not captured", c.head)
+		}
+	}
+	checkExcerpts(t, cases, func(label string) error {
+		if label != "written" {
+			return fmt.Errorf("label %q: a hand-written excerpt is labelled \"written\"", label)
+		}
+		return nil
+	})
 }
 
 func dash(s string) string {
