@@ -116,7 +116,7 @@ func sumLine(lines []string, prefix string) int {
 	return 0
 }
 
-func findingWith(rep *report.Report, c cause.Code, sev string) *report.Finding {
+func findingWith(rep *report.Report, c cause.Code, sev report.Severity) *report.Finding {
 	for i, f := range rep.Findings {
 		if f.Cause == c && f.Severity == sev {
 			return &rep.Findings[i]
@@ -253,7 +253,7 @@ func TestMirrorServesOtherBytes(t *testing.T) {
 			if f == nil || len(f.Endpoints) != 1 || f.Endpoints[0] != w.proxy.URL() || !strings.Contains(f.Title, "mirror") {
 				t.Errorf("finding %+v, want one naming the mirror", f)
 			}
-			wantStatus := map[bool]string{true: report.SumDBVerified, false: report.SumDBOff}[tc.gosumdb]
+			wantStatus := map[bool]report.SumDBState{true: report.SumDBVerified, false: report.SumDBOff}[tc.gosumdb]
 			if tr.rep.Checksums.Status != wantStatus {
 				t.Errorf("checksums status %s, want %s", tr.rep.Checksums.Status, wantStatus)
 			}
@@ -271,7 +271,7 @@ func TestMissingSum(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		goflags string
-		want    string
+		want    report.Status
 		code    int
 	}{
 		{"readonly", "-mod=readonly", report.StatusMissingSum, 1},
@@ -375,7 +375,7 @@ func TestSumDBUnreachable(t *testing.T) {
 		name     string
 		complete bool
 		code     int
-		sev      string
+		sev      report.Severity
 	}{
 		{"complete go.sum", true, 0, report.SeverityWarning},
 		{"with a missing line", false, 1, report.SeverityError},
@@ -512,7 +512,7 @@ func TestToolchainAlwaysVerified(t *testing.T) {
 		name    string
 		gosumdb func(*sumWorld) string
 		checks  string
-		status  string
+		status  report.Status
 		cause   cause.Code
 		code    int
 	}{

@@ -41,7 +41,7 @@ func TestDirectInsecureDiscovery(t *testing.T) {
 		name      string
 		proxy     string
 		insecure  bool
-		status    string
+		status    report.Status
 		cause     cause.Code
 		discovery []string // discovery URLs attempted, in order
 	}{

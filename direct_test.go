@@ -24,17 +24,17 @@ func TestDirectMatchesGoCommand(t *testing.T) {
 	tests := []struct {
 		name string
 		vars map[string]string
-		mods map[string]string // path@version -> status
+		mods map[string]report.Status // path@version -> status
 	}{
 		{
 			name: "path naming its VCS, via insteadOf",
 			vars: map[string]string{"GIT_CONFIG_GLOBAL": gitconfig, "GIT_CONFIG_NOSYSTEM": "1"},
-			mods: map[string]string{"example.test/repo.git@v1.0.0": report.StatusOK, "example.test/repo.git@v1.5.0": report.StatusNotFound},
+			mods: map[string]report.Status{"example.test/repo.git@v1.0.0": report.StatusOK, "example.test/repo.git@v1.5.0": report.StatusNotFound},
 		},
 		{
 			name: "go-get discovery through a forward proxy",
 			vars: map[string]string{"HTTP_PROXY": srv.URL(), "HTTPS_PROXY": srv.URL(), "NO_PROXY": "127.0.0.1,localhost", "GOINSECURE": "example.test"},
-			mods: map[string]string{"example.test/disc@v1.2.0": report.StatusOK, "example.test/disc@v1.3.0": report.StatusNotFound},
+			mods: map[string]report.Status{"example.test/disc@v1.2.0": report.StatusOK, "example.test/disc@v1.3.0": report.StatusNotFound},
 		},
 	}
 	for _, tt := range tests {

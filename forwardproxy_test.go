@@ -24,7 +24,7 @@ func TestForwardProxyEndpoint(t *testing.T) {
 	tests := []struct {
 		name   string
 		proxy  func(t *testing.T) (url, hostPort string)
-		status string
+		status report.Status
 		cause  cause.Code // the forward_proxy endpoint's
 	}{
 		{

@@ -27,7 +27,8 @@ func TestFullDepthSpoolsZips(t *testing.T) {
 	wrong := strings.Replace(zipLine, " h1:", " h1:AAAA", 1)[:len(zipLine)]
 
 	for _, tc := range []struct {
-		name, goSum, status string
+		name, goSum string
+		status      report.Status
 	}{
 		{"right go.sum", zipLine + "\n" + modLine + "\n", report.StatusOK},
 		{"wrong zip line", wrong + "\n" + modLine + "\n", report.StatusChecksumMismatch},

@@ -13,7 +13,7 @@ func TestNonCanonicalRequire(t *testing.T) {
 	srv := goproxytest.New(t, fixtures...)
 	tests := []struct {
 		version string
-		status  string
+		status  report.Status
 	}{
 		{"v1.0", report.StatusOK},
 		{"v1", report.StatusOK},

@@ -48,53 +48,53 @@ func TestResolveMatchesGoCommand(t *testing.T) {
 		name    string
 		goproxy string
 		mods    []string // path@version, required in go.mod
-		want    map[string]string
+		want    map[string]report.Status
 		via     map[string]string
 	}{
 		{
 			name:    "canonical, upper-case, +incompatible and pseudo-versions",
 			goproxy: primary.URL(),
 			mods:    []string{"example.test/good@v1.0.0", "example.test/Upper@v1.0.0", "example.test/incompat@v2.0.0+incompatible", "example.test/pseudo@v0.0.0-20240102030405-abcdefabcdef"},
-			want:    map[string]string{"example.test/good@v1.0.0": "ok", "example.test/Upper@v1.0.0": "ok", "example.test/incompat@v2.0.0+incompatible": "ok", "example.test/pseudo@v0.0.0-20240102030405-abcdefabcdef": "ok"},
+			want:    map[string]report.Status{"example.test/good@v1.0.0": "ok", "example.test/Upper@v1.0.0": "ok", "example.test/incompat@v2.0.0+incompatible": "ok", "example.test/pseudo@v0.0.0-20240102030405-abcdefabcdef": "ok"},
 		},
 		{
 			name:    "missing version",
 			goproxy: primary.URL(),
 			mods:    []string{"example.test/good@v1.9.9", "example.test/absent@v1.0.0"},
-			want:    map[string]string{"example.test/good@v1.9.9": "not_found", "example.test/absent@v1.0.0": "not_found"},
+			want:    map[string]report.Status{"example.test/good@v1.9.9": "not_found", "example.test/absent@v1.0.0": "not_found"},
 		},
 		{
 			name:    "comma after 404 falls through",
 			goproxy: primary.URL() + "," + second.URL(),
 			mods:    []string{"example.test/good@v1.0.0", "example.test/onlyb@v1.0.0"},
-			want:    map[string]string{"example.test/good@v1.0.0": "ok", "example.test/onlyb@v1.0.0": "ok"},
+			want:    map[string]report.Status{"example.test/good@v1.0.0": "ok", "example.test/onlyb@v1.0.0": "ok"},
 			via:     map[string]string{"example.test/onlyb@v1.0.0": second.URL()},
 		},
 		{
 			name:    "comma after 500 stops",
 			goproxy: broken.URL() + "," + second.URL(),
 			mods:    []string{"example.test/onlyb@v1.0.0"},
-			want:    map[string]string{"example.test/onlyb@v1.0.0": "unreachable"},
+			want:    map[string]report.Status{"example.test/onlyb@v1.0.0": "unreachable"},
 		},
 		{
 			name:    "pipe after 500 falls through",
 			goproxy: broken.URL() + "|" + second.URL(),
 			mods:    []string{"example.test/onlyb@v1.0.0"},
-			want:    map[string]string{"example.test/onlyb@v1.0.0": "ok"},
+			want:    map[string]report.Status{"example.test/onlyb@v1.0.0": "ok"},
 			via:     map[string]string{"example.test/onlyb@v1.0.0": second.URL()},
 		},
 		{
 			name:    "comma after an HTML 404 reached by redirect falls through",
 			goproxy: redirecting.URL() + "," + second.URL(),
 			mods:    []string{"example.test/onlyb@v1.0.0"},
-			want:    map[string]string{"example.test/onlyb@v1.0.0": "ok"},
+			want:    map[string]report.Status{"example.test/onlyb@v1.0.0": "ok"},
 			via:     map[string]string{"example.test/onlyb@v1.0.0": second.URL()},
 		},
 		{
 			name:    "off",
 			goproxy: "off",
 			mods:    []string{"example.test/good@v1.0.0"},
-			want:    map[string]string{"example.test/good@v1.0.0": "unreachable"},
+			want:    map[string]report.Status{"example.test/good@v1.0.0": "unreachable"},
 		},
 	}
 	for _, tt := range tests {

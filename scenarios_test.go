@@ -296,7 +296,7 @@ func TestSeveralPaths(t *testing.T) {
 		if n := proxy.Count("example.test/good/@v/v1.0.0.mod") - before; n != 1 {
 			t.Errorf("%v: .mod requested %d times, want once", args, n)
 		}
-		got := map[string]string{}
+		got := map[string]report.Status{}
 		for _, m := range tr.rep.Modules {
 			got[filepath.Base(filepath.Dir(m.File))] = m.Status
 		}

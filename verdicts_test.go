@@ -32,7 +32,7 @@ func goRun(t *testing.T, dir string, vars []string, args ...string) (string, boo
 	return string(out), err == nil
 }
 
-func hasFinding(rep *report.Report, c cause.Code, sev, substr string) bool {
+func hasFinding(rep *report.Report, c cause.Code, sev report.Severity, substr string) bool {
 	for _, f := range rep.Findings {
 		if f.Cause == c && (sev == "" || f.Severity == sev) && strings.Contains(f.Title+" "+f.Detail, substr) {
 			return true
@@ -411,7 +411,7 @@ func TestMirrorMismatchSecond(t *testing.T) {
 		name     string
 		requires string
 		sum      string
-		severity string
+		severity report.Severity
 		code     int
 	}{
 		{"not used", "example.test/good v1.0.0\n\texample.test/Upper v1.0.0", sum, report.SeverityWarning, 0},

@@ -10,7 +10,6 @@ import (
 	"github.com/gopreflight/gopreflight/goenv"
 	"github.com/gopreflight/gopreflight/modcache"
 	"github.com/gopreflight/gopreflight/plan"
-	"github.com/gopreflight/gopreflight/report"
 )
 
 // cacheOn says whether the module cache serves versions in this run.
@@ -25,34 +24,34 @@ func (r *runner) cacheOn() bool {
 // compare with go.sum are the cache's own: the .mod's and the .ziphash.
 // With --depth full the directory and the zip are re-hashed against the
 // recorded hash, as `go mod verify` does.
-func (r *runner) fromCache(t *plan.Target) (outcome, bool) {
+func (r *runner) fromCache(t *plan.Target) (Outcome, bool) {
 	if !r.cacheOn() || t.Skip != "" || module.CanonicalVersion(t.Module.Version) != t.Module.Version {
-		return outcome{}, false
+		return Outcome{}, false
 	}
 	e, err := modcache.Cache{Root: r.cfg.ModCache}.Lookup(t.Module)
 	if err != nil {
-		return outcome{}, false
+		return Outcome{}, false
 	}
 	needZip := t.Need == plan.NeedZip
 	if !t.Toolchain && !e.HasMod() || needZip && !e.HasZip() {
-		return outcome{}, false
+		return Outcome{}, false
 	}
-	o := outcome{status: report.StatusOK, cause: cause.OK, via: ViaCache, detail: "served from the module cache"}
+	o := Outcome{Status: StatusOK, Cause: cause.OK, Via: ViaCache, Detail: "served from the module cache"}
 	where := e.ModFile
 	if !t.Toolchain {
-		o.modHash = e.ModHash()
+		o.ModHash = e.ModHash()
 	}
 	if needZip {
-		o.zipHash = e.ZipHash
+		o.ZipHash = e.ZipHash
 		where = e.Zip
 		if e.Dir != "" {
 			where = e.Dir
 		}
 		if r.cfg.Depth == DepthFull {
-			o.modified = verifyCached(e, t.Module)
+			o.Modified = verifyCached(e, t.Module)
 		}
 	}
-	o.attempts = []report.Attempt{{Source: ViaCache, URL: "file://" + filepath.ToSlash(where), Cause: cause.OK, Detail: o.detail}}
+	o.Attempts = []Attempt{{Source: ViaCache, URL: "file://" + filepath.ToSlash(where), Cause: cause.OK, Detail: o.Detail}}
 	return o, true
 }
 
@@ -82,38 +81,38 @@ func verifyCached(e modcache.Entry, m module.Version) string {
 
 // lookupDisabled is the GOPROXY=off entry's answer: the module cache
 // (consulted before any route) did not serve the version.
-func (r *runner) lookupDisabled() outcome {
-	o := outcome{via: goenv.Off, status: report.StatusUnreachable, cause: cause.NotFound}
-	o.detail = "GOPROXY=off: not in the module cache"
+func (r *runner) lookupDisabled() Outcome {
+	o := Outcome{Via: goenv.Off, Status: StatusUnreachable, Cause: cause.NotFound}
+	o.Detail = "GOPROXY=off: not in the module cache"
 	if !r.cacheOn() {
-		o.detail = "GOPROXY=off: the module cache is left out (--cache ignore)"
+		o.Detail = "GOPROXY=off: the module cache is left out (--cache ignore)"
 	}
-	o.attempts = []report.Attempt{{Source: goenv.Off, Cause: cause.NotFound, Detail: o.detail}}
+	o.Attempts = []Attempt{{Source: goenv.Off, Cause: cause.NotFound, Detail: o.Detail}}
 	return o
 }
 
 // offline resolves a version the module cache lacks with no network:
 // only GOPROXY's file:// entries, in order, can serve it.
-func (r *runner) offline(t *plan.Target) outcome {
-	var attempts []report.Attempt
+func (r *runner) offline(t *plan.Target) Outcome {
+	var attempts []Attempt
 	if !t.Direct { // GONOPROXY modules never use GOPROXY
 		for _, e := range r.cfg.Proxies {
-			if !isFileURL(e.URL) {
+			if !goenv.IsFile(e.URL) {
 				continue
 			}
 			o := r.fromFileProxy(e.URL, t)
-			attempts = append(attempts, o.attempts...)
-			if o.status == report.StatusOK || !o.notExist() {
-				o.attempts = attempts
+			attempts = append(attempts, o.Attempts...)
+			if o.Status == StatusOK || !o.notExist() {
+				o.Attempts = attempts
 				return o
 			}
 		}
 	}
-	o := outcome{via: goenv.Off, status: report.StatusUnreachable, cause: cause.NotFound, attempts: attempts}
-	o.detail = "--offline: not in the module cache, nor in a file:// GOPROXY directory"
+	o := Outcome{Via: goenv.Off, Status: StatusUnreachable, Cause: cause.NotFound, Attempts: attempts}
+	o.Detail = "--offline: not in the module cache, nor in a file:// GOPROXY directory"
 	if !r.cacheOn() {
-		o.detail = "--offline with --cache ignore: not in a file:// GOPROXY directory"
+		o.Detail = "--offline with --cache ignore: not in a file:// GOPROXY directory"
 	}
-	o.attempts = append(o.attempts, report.Attempt{Source: goenv.Off, Cause: cause.NotFound, Detail: o.detail})
+	o.Attempts = append(o.Attempts, Attempt{Source: goenv.Off, Cause: cause.NotFound, Detail: o.Detail})
 	return o
 }

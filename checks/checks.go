@@ -1,6 +1,9 @@
-// Package checks runs a plan: it resolves every target through the routes
-// the go command would take, classifies what failed, verifies what the
-// bytes must hash to, and condenses it all into a report.Report.
+// Package checks is the engine: it runs a plan through the module cache
+// and the routes the go command would take (the GOPROXY walk, direct,
+// off), classifies what failed, verifies what the bytes must hash to,
+// and measures every proxy and candidate on the same module set. It
+// returns what it found as data, a Result; package verdict turns that
+// into findings, a ranking and a recommendation.
 package checks
 
 import (
@@ -15,7 +18,6 @@ import (
 	"github.com/gopreflight/gopreflight/goenv"
 	"github.com/gopreflight/gopreflight/plan"
 	"github.com/gopreflight/gopreflight/probe"
-	"github.com/gopreflight/gopreflight/report"
 	"github.com/gopreflight/gopreflight/vcs"
 )
 
@@ -61,27 +63,29 @@ type Config struct {
 	Progress func(done, total int)
 }
 
-// outcome is the verdict for one target.
-type outcome struct {
-	status string
-	cause  cause.Code
-	// statusCode is the HTTP status of the answer that decided a failure.
-	statusCode int
-	via        string
-	detail     string
-	attempts   []report.Attempt
-	duration   time.Duration
-	// modHash is the h1: hash of the .mod the via route served; zipHash
+// Outcome is what the engine concluded for one target: its status and
+// cause, the route that served it (or failed it), the requests made and
+// the hashes of what was served.
+type Outcome struct {
+	Status Status
+	Cause  cause.Code
+	// StatusCode is the HTTP status of the answer that decided a failure.
+	StatusCode int
+	Via        string
+	Detail     string
+	Attempts   []Attempt
+	Duration   time.Duration
+	// ModHash is the h1: hash of the .mod the via route served; ZipHash
 	// that of the zip, when downloaded (--depth full).
-	modHash, zipHash string
-	// sum is the checksum verdict (checksum.go).
-	sum sumCheck
-	// cold is the route's own verdict for a version the module cache
+	ModHash, ZipHash string
+	// Sum is the checksum verdict (checksum.go).
+	Sum SumCheck
+	// Cold is the route's own verdict for a version the module cache
 	// served: what a runner with a cold cache would meet. nil otherwise.
-	cold *outcome
-	// modified says how the cached copy differs from the hash the cache
+	Cold *Outcome
+	// Modified says how the cached copy differs from the hash the cache
 	// recorded for it (--depth full, as `go mod verify` finds).
-	modified string
+	Modified string
 	done     bool
 }
 
@@ -91,7 +95,7 @@ func Run(ctx context.Context, cfg Config, p *plan.Plan) *Result {
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
 	start := time.Now()
-	r := &runner{cfg: cfg, plan: p, out: make([]outcome, len(p.Targets))}
+	r := &runner{cfg: cfg, plan: p, out: make([]Outcome, len(p.Targets))}
 	if p.Fetches() && !cfg.Offline {
 		// Endpoints are the build's hosts only when it downloads at all.
 		r.registerEndpoints()
@@ -102,28 +106,30 @@ func Run(ctx context.Context, cfg Config, p *plan.Plan) *Result {
 	out := r.snapshot()
 	res := &Result{Plan: p, Outcomes: out, Config: cfg}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		res.slow = r.notChecked(out, time.Since(start))
+		res.Slow = r.notChecked(out, time.Since(start))
 	}
 	if cfg.Offline {
-		res.measured = &measurement{}
+		res.Measured = &Measurement{}
 	} else {
-		res.measured = r.measure(ctx, routeView(out))
+		res.Measured = r.measure(ctx, routeView(out))
 	}
 	res.Checksums = r.verifySums(out, sums())
 	if !cfg.Offline {
 		res.Versions = r.finishDiagnosis(ctx, res.Outcomes)
 	}
+	res.Endpoints = cfg.Client.Endpoints.List()
+	res.Resolver = cfg.Client.ResolverName()
 	return res
 }
 
 // routeView is what the routes answered for each target: for a version
 // the module cache served, its route's own outcome.
-func routeView(out []outcome) []outcome {
-	v := make([]outcome, len(out))
+func routeView(out []Outcome) []Outcome {
+	v := make([]Outcome, len(out))
 	for i, o := range out {
 		v[i] = o
-		if o.cold != nil {
-			v[i] = *o.cold
+		if o.Cold != nil {
+			v[i] = *o.Cold
 		}
 	}
 	return v
@@ -133,7 +139,7 @@ type runner struct {
 	cfg  Config
 	plan *plan.Plan
 	mu   sync.Mutex
-	out  []outcome
+	out  []Outcome
 	done int
 	// redacted memoises goenv.Redact of request sources.
 	redacted sync.Map
@@ -141,26 +147,31 @@ type runner struct {
 	shared map[string]*sharedOutcome
 }
 
-// Result is a finished run, before it is condensed into a report.
+// Result is what a finished run found, before any verdict.
 type Result struct {
 	Plan     *plan.Plan
-	Outcomes []outcome
+	Outcomes []Outcome
 	Config   Config
-	// measured holds the proxies' figures for ranking.
-	measured *measurement
+	// Measured holds the proxies' figures for ranking.
+	Measured *Measurement
 	// Versions lists, per module version not found on its proxy
 	// ("path@version"), the versions that proxy has (its @v/list).
 	Versions map[string][]string
+	// Endpoints are the hosts the run contacted or diagnosed, with what
+	// their requests and probes showed; Resolver names the DNS resolver
+	// in use.
+	Endpoints []probe.Endpoint
+	Resolver  string
 	// Checksums is how go.sum was verified.
-	Checksums report.Checksums
-	// slow lists the routes still answering when the deadline ended the
+	Checksums Checksums
+	// Slow lists the routes still answering when the deadline ended the
 	// run, with the targets left unchecked on them (deadline.go).
-	slow []slowRoute
+	Slow []SlowRoute
 }
 
 func (r *runner) registerEndpoints() {
 	for _, e := range r.cfg.Proxies {
-		if e.URL != goenv.Direct && e.URL != goenv.Off && !isFileURL(e.URL) && !goenv.NoHost(e.URL) {
+		if e.URL != goenv.Direct && e.URL != goenv.Off && !goenv.IsFile(e.URL) && !goenv.NoHost(e.URL) {
 			r.cfg.Client.Endpoints.Register(e.URL, probe.RoleProxy)
 		}
 	}
@@ -190,11 +201,11 @@ func (r *runner) resolveAll(ctx context.Context) {
 		defer close(work)
 		for i, t := range r.plan.Targets {
 			if t.Problem != "" {
-				r.finish(i, outcome{status: report.StatusNotFound, cause: cause.NotFound, detail: t.Problem})
+				r.finish(i, Outcome{Status: StatusNotFound, Cause: cause.NotFound, Detail: t.Problem})
 				continue
 			}
 			if t.Skip != "" {
-				r.finish(i, outcome{status: report.StatusSkipped, cause: cause.OK, detail: t.Skip})
+				r.finish(i, Outcome{Status: StatusSkipped, Cause: cause.OK, Detail: t.Skip})
 				continue
 			}
 			select {
@@ -217,7 +228,7 @@ func (r *runner) resolveAll(ctx context.Context) {
 	}
 }
 
-func (r *runner) finish(i int, o outcome) {
+func (r *runner) finish(i int, o Outcome) {
 	o.done = true
 	r.mu.Lock()
 	if !r.out[i].done {
@@ -231,14 +242,14 @@ func (r *runner) finish(i int, o outcome) {
 	}
 }
 
-func (r *runner) snapshot() []outcome {
+func (r *runner) snapshot() []Outcome {
 	r.mu.Lock()
-	out := append([]outcome(nil), r.out...)
+	out := append([]Outcome(nil), r.out...)
 	var unfinished []int
 	for i := range out {
 		if !out[i].done {
 			unfinished = append(unfinished, i)
-			out[i] = outcome{status: report.StatusTimeout, cause: cause.Timeout, detail: "not finished when the run's deadline was reached"}
+			out[i] = Outcome{Status: StatusTimeout, Cause: cause.Timeout, Detail: "not finished when the run's deadline was reached"}
 		}
 		out[i].done = true
 		r.out[i].done = true // late finishers must not change the report
@@ -248,7 +259,7 @@ func (r *runner) snapshot() []outcome {
 		// The module cache serves what it holds whatever its route does.
 		if c, hit := r.fromCache(r.plan.Targets[i]); hit {
 			cold := out[i]
-			c.cold = &cold
+			c.Cold = &cold
 			out[i] = c
 		}
 	}
@@ -259,10 +270,10 @@ func (r *runner) snapshot() []outcome {
 // is served from there, as the go command serves it, and its route is
 // still followed (unless --offline) so that the report says what a cold
 // cache would meet.
-func (r *runner) resolve(ctx context.Context, t *plan.Target) outcome {
+func (r *runner) resolve(ctx context.Context, t *plan.Target) Outcome {
 	start := time.Now()
 	cached, hit := r.fromCache(t)
-	var o outcome
+	var o Outcome
 	switch {
 	case r.cfg.Offline && hit:
 		o = cached
@@ -273,36 +284,36 @@ func (r *runner) resolve(ctx context.Context, t *plan.Target) outcome {
 	default:
 		o = r.viaProxies(ctx, t)
 	}
-	o.duration = time.Since(start)
-	if ctx.Err() != nil && o.status != report.StatusOK {
-		o.status, o.cause = report.StatusTimeout, cause.Timeout
+	o.Duration = time.Since(start)
+	if ctx.Err() != nil && o.Status != StatusOK {
+		o.Status, o.Cause = StatusTimeout, cause.Timeout
 	}
 	if hit && !r.cfg.Offline {
-		if o.via == goenv.Off {
-			o.detail = "GOPROXY=off: only the module cache can serve it"
+		if o.Via == goenv.Off {
+			o.Detail = "GOPROXY=off: only the module cache can serve it"
 		}
 		cold := o
-		cached.cold = &cold
-		cached.attempts = append(cached.attempts, o.attempts...)
-		cached.duration = o.duration
+		cached.Cold = &cold
+		cached.Attempts = append(cached.Attempts, o.Attempts...)
+		cached.Duration = o.Duration
 		o = cached
 	}
 	return o
 }
 
 // statusOf maps a final cause to a module status.
-func statusOf(c cause.Code) string {
+func statusOf(c cause.Code) Status {
 	switch c {
 	case cause.OK:
-		return report.StatusOK
+		return StatusOK
 	case cause.NotFound:
-		return report.StatusNotFound
+		return StatusNotFound
 	case cause.Timeout:
-		return report.StatusTimeout
+		return StatusTimeout
 	case cause.ChecksumMismatch:
-		return report.StatusChecksumMismatch
+		return StatusChecksumMismatch
 	}
-	return report.StatusUnreachable
+	return StatusUnreachable
 }
 
 func modID(m module.Version) string { return m.Path + "@" + m.Version }

@@ -12,7 +12,6 @@ import (
 	"github.com/gopreflight/gopreflight/cause"
 	"github.com/gopreflight/gopreflight/goenv"
 	"github.com/gopreflight/gopreflight/plan"
-	"github.com/gopreflight/gopreflight/report"
 	"github.com/gopreflight/gopreflight/sumdb"
 	"github.com/gopreflight/gopreflight/workspace"
 )
@@ -20,24 +19,24 @@ import (
 // Kinds of checksum mismatch, for findings: each names a different side
 // that changed.
 const (
-	mismatchGoSum  = "gosum"  // a go.sum line differs from the database
-	mismatchMirror = "mirror" // the bytes a mirror served differ
-	mismatchDB     = "sumdb"  // the database's answer does not verify
-	mismatchCache  = "cache"  // the module cache's copy differs
+	MismatchGoSum  = "gosum"  // a go.sum line differs from the database
+	MismatchMirror = "mirror" // the bytes a mirror served differ
+	MismatchDB     = "sumdb"  // the database's answer does not verify
+	MismatchCache  = "cache"  // the module cache's copy differs
 )
 
-// sumCheck is what checksum verification concluded for one target.
-type sumCheck struct {
-	kind string
+// SumCheck is what checksum verification concluded for one target.
+type SumCheck struct {
+	Kind string
 	// at is the go.sum line a go.sum mismatch is reported at.
-	at *workspace.Pos
+	At *workspace.Pos
 	// needsDB: the build must ask the database (go.sum lacks a line the
 	// go command would add, or the toolchain module).
-	needsDB  bool
-	verified bool
-	unknown  bool
-	exempt   bool
-	hashed   bool
+	NeedsDB  bool
+	Verified bool
+	Unknown  bool
+	Exempt   bool
+	Hashed   bool
 }
 
 // sumLookups are the database's answers, by target index.
@@ -141,14 +140,14 @@ func (r *runner) lookupSums(ctx context.Context) func() *sumLookups {
 // verifySums compares, for every fetched target, go.sum with the bytes
 // the mirror served and with the database, and decides missing_sum. It
 // changes out in place and returns the checksum summary.
-func (r *runner) verifySums(out []outcome, l *sumLookups) report.Checksums {
+func (r *runner) verifySums(out []Outcome, l *sumLookups) Checksums {
 	env := r.cfg.Env
-	sum := report.Checksums{Status: report.SumDBNotUsed, Cause: cause.OK}
+	sum := Checksums{Status: SumDBNotUsed, Cause: cause.OK}
 	if cfg, err := goenv.ParseSumDB(env.GOSUMDB); err == nil && !cfg.Off {
 		sum.Database = cfg.Name
 	}
 	if l.off {
-		sum.Status, sum.Detail = report.SumDBOff, "go.sum is compared with the bytes mirrors serve only"
+		sum.Status, sum.Detail = SumDBOff, "go.sum is compared with the bytes mirrors serve only"
 		if l.offline {
 			sum.Detail = "--offline: the checksum database is not asked; go.sum is compared with the module cache's hashes"
 		} else if !r.cfg.Checksums && sum.Database != "" {
@@ -161,7 +160,7 @@ func (r *runner) verifySums(out []outcome, l *sumLookups) report.Checksums {
 	if l.db != nil {
 		loc := l.db.Locate()
 		sum.URL, sum.Via = goenv.Redact(loc.Base), loc.Via
-		sum.Status = report.SumDBVerified
+		sum.Status = SumDBVerified
 		if loc.Fail != nil {
 			dbFail = loc.Fail
 		}
@@ -177,35 +176,35 @@ func (r *runner) verifySums(out []outcome, l *sumLookups) report.Checksums {
 			dbFail = a.Fail
 		}
 		judge(t, o, a, asked, l, modFlag == "mod", l.unreachable[i])
-		if o.cold != nil {
+		if o.Cold != nil {
 			// What a cold cache would meet: the route's bytes, judged alike.
-			judge(t, o.cold, a, asked, l, modFlag == "mod", false)
+			judge(t, o.Cold, a, asked, l, modFlag == "mod", false)
 		}
-		s := o.sum
+		s := o.Sum
 		switch {
-		case s.exempt:
+		case s.Exempt:
 			sum.Exempt++
-		case s.unknown:
+		case s.Unknown:
 			sum.Unknown++
 		}
-		if s.verified {
+		if s.Verified {
 			sum.Verified++
 		}
-		if s.hashed {
+		if s.Hashed {
 			sum.MirrorHashed++
 		}
-		if o.status == report.StatusChecksumMismatch {
+		if o.Status == StatusChecksumMismatch {
 			sum.Mismatched++
 		}
-		if o.status == report.StatusMissingSum {
+		if o.Status == StatusMissingSum {
 			sum.MissingSum++
 		}
 	}
 	if dbFail != nil {
 		sum.Cause, sum.Detail = dbFail.Cause, dbFail.Detail
-		sum.Status = report.SumDBUnavailable
+		sum.Status = SumDBUnavailable
 		if dbFail.Security {
-			sum.Status = report.SumDBSecurity
+			sum.Status = SumDBSecurity
 		}
 		if sum.URL == "" {
 			sum.URL = dbFail.URL
@@ -220,26 +219,26 @@ func (r *runner) verifySums(out []outcome, l *sumLookups) report.Checksums {
 // with SECURITY ERROR on a difference); without one, the database's
 // answer, which the go command would ask. A cached copy that no longer
 // matches its recorded hash (--depth full) is reported too.
-func judgeCache(t *plan.Target, o *outcome, a sumdb.Answer, verifiedDB bool, mismatch func(kind, what string)) {
-	s := &o.sum
+func judgeCache(t *plan.Target, o *Outcome, a sumdb.Answer, verifiedDB bool, mismatch func(kind, what string)) {
+	s := &o.Sum
 	check := func(got string, line *workspace.Sum, dbHash, what string) {
 		switch {
 		case got == "":
 		case line != nil && line.Hash != got:
-			mismatch(mismatchCache, fmt.Sprintf("the module cache's %s hashes to %s, %s has %s", what, got, posString(line.Pos), line.Hash))
-			if s.at == nil {
-				s.at = &line.Pos
+			mismatch(MismatchCache, fmt.Sprintf("the module cache's %s hashes to %s, %s has %s", what, got, posString(line.Pos), line.Hash))
+			if s.At == nil {
+				s.At = &line.Pos
 			}
 		case line == nil && verifiedDB && dbHash != "" && dbHash != got:
-			mismatch(mismatchCache, fmt.Sprintf("the module cache's %s hashes to %s, the checksum database has %s", what, got, dbHash))
+			mismatch(MismatchCache, fmt.Sprintf("the module cache's %s hashes to %s, the checksum database has %s", what, got, dbHash))
 		}
 	}
-	check(o.modHash, t.ModSum, a.Mod, "go.mod of "+t.ID())
-	check(o.zipHash, t.Sum, a.Zip, "zip of "+t.ID())
-	if o.modified != "" {
-		mismatch(mismatchCache, "the module cache's copy of "+t.ID()+" was altered: "+o.modified)
-		if s.at == nil && t.Sum != nil {
-			s.at = &t.Sum.Pos
+	check(o.ModHash, t.ModSum, a.Mod, "go.mod of "+t.ID())
+	check(o.ZipHash, t.Sum, a.Zip, "zip of "+t.ID())
+	if o.Modified != "" {
+		mismatch(MismatchCache, "the module cache's copy of "+t.ID()+" was altered: "+o.Modified)
+		if s.At == nil && t.Sum != nil {
+			s.At = &t.Sum.Pos
 		}
 	}
 }
@@ -250,30 +249,30 @@ func judgeCache(t *plan.Target, o *outcome, a sumdb.Answer, verifiedDB bool, mis
 //
 // offlineDB: --offline, and the go command would ask the database to add a
 // line go.sum lacks, which it cannot do with no network.
-func judge(t *plan.Target, o *outcome, a sumdb.Answer, asked bool, l *sumLookups, modMod, offlineDB bool) {
-	s := &o.sum
-	s.exempt = !asked && !l.off && !t.Toolchain
-	s.unknown = asked && a.Unknown
+func judge(t *plan.Target, o *Outcome, a sumdb.Answer, asked bool, l *sumLookups, modMod, offlineDB bool) {
+	s := &o.Sum
+	s.Exempt = !asked && !l.off && !t.Toolchain
+	s.Unknown = asked && a.Unknown
 	verifiedDB := asked && a.Fail == nil && !a.Unknown
 	lacking := t.ModSum == nil || t.Need == plan.NeedZip && t.Sum == nil
 	if t.Toolchain {
 		lacking = true // never in go.sum: always verified by the database
 	}
-	s.needsDB = lacking && (asked || t.Toolchain)
-	if o.status != report.StatusOK || module.CanonicalVersion(t.Module.Version) != t.Module.Version {
+	s.NeedsDB = lacking && (asked || t.Toolchain)
+	if o.Status != StatusOK || module.CanonicalVersion(t.Module.Version) != t.Module.Version {
 		// Not fetched, or a query the go command resolves (and records
 		// under the version it resolves to).
 		return
 	}
-	s.hashed = o.via != ViaCache && (o.modHash != "" || o.zipHash != "")
+	s.Hashed = o.Via != ViaCache && (o.ModHash != "" || o.ZipHash != "")
 
 	var problems []string
 	kind := ""
 	mismatch := func(k, what string) {
 		switch {
-		case kind == mismatchMirror:
+		case kind == MismatchMirror:
 			// the mirror's bytes outrank go.sum's text
-		case k == mismatchCache && kind != "":
+		case k == MismatchCache && kind != "":
 			// a go.sum line that differs from the database explains
 			// why the cache differs from it
 		default:
@@ -284,47 +283,47 @@ func judge(t *plan.Target, o *outcome, a sumdb.Answer, asked bool, l *sumLookups
 	if verifiedDB {
 		db := "the checksum database"
 		if t.ModSum != nil && t.ModSum.Hash != a.Mod {
-			mismatch(mismatchGoSum, fmt.Sprintf("%s has %s %s/go.mod %s, %s has %s", posString(t.ModSum.Pos), t.Module.Path, t.Module.Version, t.ModSum.Hash, db, a.Mod))
-			s.at = &t.ModSum.Pos
+			mismatch(MismatchGoSum, fmt.Sprintf("%s has %s %s/go.mod %s, %s has %s", posString(t.ModSum.Pos), t.Module.Path, t.Module.Version, t.ModSum.Hash, db, a.Mod))
+			s.At = &t.ModSum.Pos
 		}
 		if t.Sum != nil && a.Zip != "" && t.Sum.Hash != a.Zip {
-			mismatch(mismatchGoSum, fmt.Sprintf("%s has %s %s %s, %s has %s", posString(t.Sum.Pos), t.Module.Path, t.Module.Version, t.Sum.Hash, db, a.Zip))
-			s.at = &t.Sum.Pos
+			mismatch(MismatchGoSum, fmt.Sprintf("%s has %s %s %s, %s has %s", posString(t.Sum.Pos), t.Module.Path, t.Module.Version, t.Sum.Hash, db, a.Zip))
+			s.At = &t.Sum.Pos
 		}
 	}
-	if o.via == ViaCache {
+	if o.Via == ViaCache {
 		judgeCache(t, o, a, verifiedDB, mismatch)
 	} else if verifiedDB {
 		db := "the checksum database"
-		if o.modHash != "" && o.modHash != a.Mod {
-			mismatch(mismatchMirror, fmt.Sprintf("the go.mod %s served hashes to %s, %s has %s", o.via, o.modHash, db, a.Mod))
+		if o.ModHash != "" && o.ModHash != a.Mod {
+			mismatch(MismatchMirror, fmt.Sprintf("the go.mod %s served hashes to %s, %s has %s", o.Via, o.ModHash, db, a.Mod))
 		}
-		if o.zipHash != "" && a.Zip != "" && o.zipHash != a.Zip {
-			mismatch(mismatchMirror, fmt.Sprintf("the zip %s served hashes to %s, %s has %s", o.via, o.zipHash, db, a.Zip))
+		if o.ZipHash != "" && a.Zip != "" && o.ZipHash != a.Zip {
+			mismatch(MismatchMirror, fmt.Sprintf("the zip %s served hashes to %s, %s has %s", o.Via, o.ZipHash, db, a.Zip))
 		}
 	} else {
 		// Without the database, go.sum is the reference the go command
 		// checks downloads against.
-		if o.modHash != "" && t.ModSum != nil && o.modHash != t.ModSum.Hash {
-			mismatch(mismatchMirror, fmt.Sprintf("the go.mod %s served hashes to %s, %s has %s", o.via, o.modHash, posString(t.ModSum.Pos), t.ModSum.Hash))
+		if o.ModHash != "" && t.ModSum != nil && o.ModHash != t.ModSum.Hash {
+			mismatch(MismatchMirror, fmt.Sprintf("the go.mod %s served hashes to %s, %s has %s", o.Via, o.ModHash, posString(t.ModSum.Pos), t.ModSum.Hash))
 		}
-		if o.zipHash != "" && t.Sum != nil && o.zipHash != t.Sum.Hash {
-			mismatch(mismatchMirror, fmt.Sprintf("the zip %s served hashes to %s, %s has %s", o.via, o.zipHash, posString(t.Sum.Pos), t.Sum.Hash))
+		if o.ZipHash != "" && t.Sum != nil && o.ZipHash != t.Sum.Hash {
+			mismatch(MismatchMirror, fmt.Sprintf("the zip %s served hashes to %s, %s has %s", o.Via, o.ZipHash, posString(t.Sum.Pos), t.Sum.Hash))
 		}
 	}
 	if kind != "" {
-		s.kind = kind
-		o.status, o.cause = report.StatusChecksumMismatch, cause.ChecksumMismatch
-		o.detail = strings.Join(problems, "; ")
+		s.Kind = kind
+		o.Status, o.Cause = StatusChecksumMismatch, cause.ChecksumMismatch
+		o.Detail = strings.Join(problems, "; ")
 		return
 	}
 	if asked && a.Fail != nil && a.Fail.Security {
-		s.kind = mismatchDB
-		o.status, o.cause = report.StatusChecksumMismatch, cause.ChecksumMismatch
-		o.detail = "cannot be verified: the checksum database's answer does not verify (" + a.Fail.Detail + ")"
+		s.Kind = MismatchDB
+		o.Status, o.Cause = StatusChecksumMismatch, cause.ChecksumMismatch
+		o.Detail = "cannot be verified: the checksum database's answer does not verify (" + a.Fail.Detail + ")"
 		return
 	}
-	s.verified = verifiedDB
+	s.Verified = verifiedDB
 	if !lacking {
 		return
 	}
@@ -354,155 +353,18 @@ func judge(t *plan.Target, o *outcome, a sumdb.Answer, asked bool, l *sumLookups
 	case a.Fail != nil:
 		why = but + "the checksum database is unavailable: " + string(a.Fail.Cause) + ": " + a.Fail.Detail
 	}
-	s.verified = false
+	s.Verified = false
 	// Where the database is what keeps the go command from adding the
 	// line, its failure is the cause.
-	o.status, o.cause = report.StatusMissingSum, cause.MissingSum
+	o.Status, o.Cause = StatusMissingSum, cause.MissingSum
 	if fromDB && asked && a.Fail != nil {
-		o.cause = a.Fail.Cause
+		o.Cause = a.Fail.Cause
 	}
 	lines := "no go.sum line"
 	if t.Toolchain {
 		lines = "no checksum"
 	}
-	o.detail = lines + " for " + t.ID() + ": " + why
+	o.Detail = lines + " for " + t.ID() + ": " + why
 }
 
 func posString(p workspace.Pos) string { return fmt.Sprintf("%s:%d", p.File, p.Line) }
-
-// sumFindings condenses checksum verdicts: mismatches by the side that
-// changed, missing go.sum lines with the fix, and the database's state.
-func (res *Result) sumFindings() []report.Finding {
-	var out []report.Finding
-	byKind := map[string][]int{}
-	byMirror := map[string][]int{}
-	var mirrors []string
-	var missing, unknown, needDB []int
-	for i, t := range res.Plan.Targets {
-		o := res.Outcomes[i]
-		switch {
-		case o.status == report.StatusChecksumMismatch && o.sum.kind == mismatchMirror:
-			if _, ok := byMirror[o.via]; !ok {
-				mirrors = append(mirrors, o.via)
-			}
-			byMirror[o.via] = append(byMirror[o.via], i)
-		case o.status == report.StatusChecksumMismatch:
-			byKind[o.sum.kind] = append(byKind[o.sum.kind], i)
-		case o.status == report.StatusMissingSum:
-			missing = append(missing, i)
-		}
-		if o.sum.unknown && o.status == report.StatusOK {
-			unknown = append(unknown, i)
-		}
-		if o.sum.needsDB && t.Skip == "" {
-			needDB = append(needDB, i)
-		}
-	}
-	sums := res.Checksums
-	dbEndpoint := []string{}
-	if sums.URL != "" {
-		dbEndpoint = []string{sums.URL}
-	}
-	ids := func(idx []int) []string {
-		s := make([]string, len(idx))
-		for k, i := range idx {
-			s[k] = res.Plan.Targets[i].ID()
-		}
-		return s
-	}
-	first := func(idx []int) string { return res.Outcomes[idx[0]].detail }
-
-	if idx := byKind[mismatchGoSum]; len(idx) > 0 {
-		out = append(out, report.Finding{
-			Severity: report.SeverityError, Cause: cause.ChecksumMismatch,
-			Title:     fmt.Sprintf("go.sum disagrees with the checksum database %s for %s", sums.Database, moduleSubject(ids(idx))),
-			Detail:    first(idx),
-			Advice:    "Find which side changed before touching anything: look at go.sum's history in version control (git log -p go.sum) for the line named; the database is append-only and signed, so a go.sum line that differs from it was edited or came from different bytes. Restore the line from version control, or rerun `go mod download` and review the diff; do not wipe caches or delete go.sum blindly.",
-			Endpoints: dbEndpoint, Modules: ids(idx),
-		})
-	}
-	if idx := byKind[mismatchCache]; len(idx) > 0 {
-		out = append(out, report.Finding{
-			Severity: report.SeverityError, Cause: cause.ChecksumMismatch,
-			Title:     fmt.Sprintf("the module cache holds bytes that do not match go.sum for %s: the go command fails with SECURITY ERROR", plural(len(idx), "module version")),
-			Detail:    first(idx),
-			Advice:    "Find which side changed: go.sum's history in version control (git log -p go.sum), and the cache (`go mod verify` names every altered entry). If go.sum is right, the cached copy was altered or corrupted: remove it (`go clean -modcache`, or that version's files under GOMODCACHE) and download again; never edit go.sum to match the cache.",
-			Endpoints: []string{}, Modules: ids(idx),
-		})
-	}
-	for _, m := range mirrors {
-		idx := byMirror[m]
-		ref := "go.sum"
-		if sums.Status == report.SumDBVerified {
-			ref = "the checksum database"
-		}
-		out = append(out, report.Finding{
-			Severity: report.SeverityError, Cause: cause.ChecksumMismatch,
-			Title:     fmt.Sprintf("mirror %s serves bytes that do not match %s for %s", m, ref, moduleSubject(ids(idx))),
-			Detail:    first(idx),
-			Advice:    "Treat this mirror as compromised or corrupted for these versions: find which side changed (go.sum in version control, or the mirror) by comparing with another mirror or the origin; report it to the mirror's operator; do not wipe caches or edit go.sum to match.",
-			Endpoints: []string{m}, Modules: ids(idx),
-		})
-	}
-	if idx := byKind[mismatchDB]; len(idx) > 0 {
-		out = append(out, report.Finding{
-			Severity: report.SeverityError, Cause: cause.ChecksumMismatch,
-			Title:     fmt.Sprintf("checksum database %s answers do not verify: security error", sums.Database),
-			Detail:    sums.Detail,
-			Advice:    "Something between this machine and the database, or the database itself, is serving data not signed by the key in GOSUMDB. Check GOSUMDB's key, any proxy that proxies the database, and TLS interception; never disable GOSUMDB to get past this.",
-			Endpoints: dbEndpoint, Modules: ids(idx),
-		})
-	}
-	if len(missing) > 0 {
-		mods := ids(missing)
-		var dl []string
-		for _, i := range missing {
-			if !res.Plan.Targets[i].Toolchain {
-				dl = append(dl, res.Plan.Targets[i].ID())
-			}
-		}
-		f := report.Finding{
-			Severity: report.SeverityError, Cause: res.Outcomes[missing[0]].cause,
-			Title:     fmt.Sprintf("%s missing from go.sum: the build fails with \"missing go.sum entry\"", moduleSubject(mods)),
-			Detail:    first(missing),
-			Advice:    "Add the lines with `go mod download <module>` (or `go mod tidy`) and commit go.sum.",
-			Endpoints: []string{}, Modules: mods,
-		}
-		if f.Cause != cause.MissingSum {
-			f.Endpoints = dbEndpoint
-		}
-		if len(dl) > 0 {
-			f.Fix = "go mod download " + strings.Join(dl, " ")
-		}
-		out = append(out, f)
-	}
-	switch sums.Status {
-	case report.SumDBUnavailable:
-		sev, detail := report.SeverityWarning, "The go command asks the database only for lines go.sum lacks, so a build with a complete go.sum still works."
-		if len(needDB) > 0 {
-			sev = report.SeverityError
-			detail = fmt.Sprintf("The build needs the database for %s (lines go.sum lacks, or a toolchain download): %s.", plural(len(needDB), "module version"), strings.Join(ids(needDB), ", "))
-		}
-		where := sums.URL
-		if where == "" {
-			where = sums.Database
-		}
-		out = append(out, report.Finding{
-			Severity: sev, Cause: sums.Cause,
-			Title:     fmt.Sprintf("checksum database %s unavailable at %s: %s", sums.Database, where, sums.Cause),
-			Detail:    strings.TrimSpace(detail + " " + sums.Detail),
-			Advice:    "Allow the database's host (or a GOPROXY that proxies it: <proxy>/sumdb/<name>/supported) through the firewall; keep go.sum complete and committed. Do not set GOSUMDB=off to get past it.",
-			Endpoints: dbEndpoint, Modules: ids(needDB),
-		})
-	}
-	if len(unknown) > 0 {
-		out = append(out, report.Finding{
-			Severity: report.SeverityNotice, Cause: cause.NotFound,
-			Title:     fmt.Sprintf("%s unknown to the checksum database %s", moduleSubject(ids(unknown)), sums.Database),
-			Detail:    "The database answered 404/410. go.sum's lines are used as they are; only a line go.sum lacks would fail the build.",
-			Advice:    "If these modules are private, list them in GOPRIVATE or GONOSUMDB.",
-			Endpoints: dbEndpoint, Modules: ids(unknown),
-		})
-	}
-	return out
-}

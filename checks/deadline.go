@@ -9,24 +9,23 @@ import (
 	"github.com/gopreflight/gopreflight/cause"
 	"github.com/gopreflight/gopreflight/goenv"
 	"github.com/gopreflight/gopreflight/probe"
-	"github.com/gopreflight/gopreflight/report"
 )
 
-// slowRoute is a route that was still answering when the run's deadline
+// SlowRoute is a route that was still answering when the run's deadline
 // ended it: it served versions and no connection to it failed, as a cold
 // caching proxy does while it fetches from its upstream. The versions left
 // on it are not checked, which is not a failure: the go command has no
 // deadline and waits.
-type slowRoute struct {
-	source  string // the GOPROXY entry (redacted) or "direct"
-	served  int    // versions it served in this run
-	elapsed time.Duration
-	targets []int // the versions left unchecked on it
+type SlowRoute struct {
+	Source  string // the GOPROXY entry (redacted) or "direct"
+	Served  int    // versions it served in this run
+	Elapsed time.Duration
+	Targets []int // the versions left unchecked on it
 }
 
-// rate is the versions the route served per second.
-func (s slowRoute) rate() float64 {
-	return float64(s.served) / math.Max(s.elapsed.Seconds(), 0.001)
+// Rate is the versions the route served per second.
+func (s SlowRoute) Rate() float64 {
+	return float64(s.Served) / math.Max(s.Elapsed.Seconds(), 0.001)
 }
 
 // notChecked runs when the deadline ended the run: each target left
@@ -35,21 +34,21 @@ func (s slowRoute) rate() float64 {
 // returned with what was measured. A target never asked is counted on the
 // route its walk would have started with, and never names another; a
 // route that answered nothing leaves its targets timeout.
-func (r *runner) notChecked(out []outcome, elapsed time.Duration) []slowRoute {
+func (r *runner) notChecked(out []Outcome, elapsed time.Duration) []SlowRoute {
 	served := map[string]int{}
 	for _, o := range routeView(out) {
-		if o.status == report.StatusOK && o.via != "" && o.via != ViaCache {
-			served[o.via]++
+		if o.Status == StatusOK && o.Via != "" && o.Via != ViaCache {
+			served[o.Via]++
 		}
 	}
-	byRoute := map[string]*slowRoute{}
+	byRoute := map[string]*SlowRoute{}
 	failed := map[string]bool{}
 	var order []string
-	route := func(i int, o outcome) *slowRoute {
-		if o.status != report.StatusTimeout {
+	route := func(i int, o Outcome) *SlowRoute {
+		if o.Status != StatusTimeout {
 			return nil
 		}
-		src := o.via
+		src := o.Via
 		if src == "" {
 			src = r.firstRoute(i)
 		}
@@ -62,7 +61,7 @@ func (r *runner) notChecked(out []outcome, elapsed time.Duration) []slowRoute {
 				failed[src] = true
 				return nil
 			}
-			s = &slowRoute{source: src, served: served[src], elapsed: elapsed}
+			s = &SlowRoute{Source: src, Served: served[src], Elapsed: elapsed}
 			byRoute[src] = s
 			order = append(order, src)
 		}
@@ -70,20 +69,20 @@ func (r *runner) notChecked(out []outcome, elapsed time.Duration) []slowRoute {
 	}
 	for i, o := range out {
 		if s := route(i, o); s != nil {
-			s.targets = append(s.targets, i)
-		} else if o.cold != nil {
+			s.Targets = append(s.Targets, i)
+		} else if o.Cold != nil {
 			// A version the cache served whose route the deadline cut
 			// short: the route is slow, the version is not left unchecked.
-			route(i, *o.cold)
+			route(i, *o.Cold)
 		}
 	}
-	var slow []slowRoute
+	var slow []SlowRoute
 	for _, src := range order {
 		s := byRoute[src]
-		for _, i := range s.targets {
+		for _, i := range s.Targets {
 			o := &out[i]
-			o.status, o.cause = report.StatusSkipped, cause.Timeout
-			o.detail = fmt.Sprintf("not checked: the run's deadline came while %s was still answering, slowly (%.1f versions/s)", src, s.rate())
+			o.Status, o.Cause = StatusSkipped, cause.Timeout
+			o.Detail = fmt.Sprintf("not checked: the run's deadline came while %s was still answering, slowly (%.1f versions/s)", src, s.Rate())
 		}
 		slow = append(slow, *s)
 	}
@@ -124,51 +123,10 @@ func (r *runner) connectionFailed(src string) bool {
 			continue
 		}
 		for c, n := range ep.Failures {
-			if n > 0 && beforeHTTP(c) {
+			if n > 0 && cause.BeforeHTTP(c) {
 				return true
 			}
 		}
 	}
 	return false
-}
-
-// slowRoute says whether the deadline found source still answering.
-func (res *Result) slowRoute(source string) bool {
-	for _, s := range res.slow {
-		if s.source == source {
-			return true
-		}
-	}
-	return false
-}
-
-// slowFindings are warnings: each slow route, the versions left unchecked
-// on it, the rate measured and what the build's fetches would take.
-func (res *Result) slowFindings() []report.Finding {
-	var out []report.Finding
-	for _, s := range res.slow {
-		if len(s.targets) == 0 {
-			continue
-		}
-		total := s.served + len(s.targets)
-		est := time.Duration(float64(total) / s.rate() * float64(time.Second)).Round(time.Second)
-		ids := make([]string, len(s.targets))
-		for k, i := range s.targets {
-			ids[k] = res.Plan.Targets[i].ID()
-		}
-		eps := []string{}
-		if s.source != goenv.Direct {
-			eps = append(eps, s.source)
-		}
-		out = append(out, report.Finding{
-			Severity: report.SeverityWarning, Cause: cause.Timeout,
-			Title: fmt.Sprintf("%s not checked before the deadline: %s answers slowly (%.1f versions/s)",
-				plural(len(s.targets), "module version"), s.source, s.rate()),
-			Detail: fmt.Sprintf("%s served %d module versions in %s with no failed connection, as a cold caching proxy does while it fetches from its upstream. At that rate the build's %d module versions through it take about %s to fetch; the go command has no deadline and waits, so these are not failures.",
-				s.source, s.served, s.elapsed.Round(100*time.Millisecond), total, est),
-			Advice:    fmt.Sprintf("To check every version, raise --timeout above %s, or warm the proxy's cache first (a `go mod download` through it).", est),
-			Endpoints: eps, Modules: ids,
-		})
-	}
-	return out
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/gopreflight/gopreflight/goenv"
 	"github.com/gopreflight/gopreflight/plan"
 	"github.com/gopreflight/gopreflight/probe"
-	"github.com/gopreflight/gopreflight/report"
 	"github.com/gopreflight/gopreflight/vcs"
 )
 
@@ -20,15 +19,15 @@ import (
 // naming its VCS, or ?go-get=1 discovery), rewrite it with git's insteadOf,
 // then ask the repository for its refs over smart HTTP and look for the
 // version's tag.
-func (r *runner) direct(ctx context.Context, m module.Version, need string) outcome {
-	o := outcome{via: goenv.Direct}
+func (r *runner) direct(ctx context.Context, m module.Version, need string) Outcome {
+	o := Outcome{Via: goenv.Direct}
 	root, tried, ok := r.discover(ctx, m.Path)
 	for _, f := range tried {
-		o.attempts = append(o.attempts, f.attempt)
+		o.Attempts = append(o.Attempts, f.attempt)
 	}
 	if !ok {
 		f := tried[len(tried)-1]
-		o.status, o.cause, o.detail = statusOf(f.Cause), f.Cause, f.Detail
+		o.Status, o.Cause, o.Detail = statusOf(f.Cause), f.Cause, f.Detail
 		return o
 	}
 	switch root.VCS {
@@ -36,11 +35,11 @@ func (r *runner) direct(ctx context.Context, m module.Version, need string) outc
 	case "mod":
 		// The repository is itself a module proxy.
 		p := r.fromProxy(ctx, root.Repo, &plan.Target{Module: m, Need: need})
-		p.via, p.attempts = goenv.Direct, append(o.attempts, p.attempts...)
+		p.Via, p.Attempts = goenv.Direct, append(o.Attempts, p.Attempts...)
 		return p
 	default:
-		o.status, o.cause = report.StatusUnreachable, cause.VCSFailure
-		o.detail = "repository uses " + root.VCS + ", which gopreflight does not probe"
+		o.Status, o.Cause = StatusUnreachable, cause.VCSFailure
+		o.Detail = "repository uses " + root.VCS + ", which gopreflight does not probe"
 		return o
 	}
 	repo := root.Repo
@@ -49,24 +48,24 @@ func (r *runner) direct(ctx context.Context, m module.Version, need string) outc
 	}
 	refsURL := strings.TrimSuffix(repo, "/") + "/info/refs?service=git-upload-pack"
 	res := r.send(ctx, goenv.Direct, probe.Request{Method: http.MethodGet, URL: refsURL, Want: cause.WantGitRefs, Role: probe.RoleVCS, MaxBody: 32 << 20})
-	o.attempts = append(o.attempts, res.attempt)
+	o.Attempts = append(o.Attempts, res.attempt)
 	if !res.OK() {
-		o.status, o.cause, o.detail = statusOf(res.Cause), res.Cause, res.Detail
+		o.Status, o.Cause, o.Detail = statusOf(res.Cause), res.Cause, res.Detail
 		return o
 	}
 	refs, err := vcs.Refs(res.Body)
 	if err != nil {
-		o.status, o.cause, o.detail = report.StatusUnreachable, cause.VCSFailure, "info/refs: "+err.Error()
+		o.Status, o.Cause, o.Detail = StatusUnreachable, cause.VCSFailure, "info/refs: "+err.Error()
 		return o
 	}
 	found, detail := hasVersion(refs, root, m)
 	if !found {
-		o.status, o.cause, o.detail = report.StatusNotFound, cause.NotFound, detail
-		o.attempts[len(o.attempts)-1].Cause = cause.NotFound
-		o.attempts[len(o.attempts)-1].Detail = detail
+		o.Status, o.Cause, o.Detail = StatusNotFound, cause.NotFound, detail
+		o.Attempts[len(o.Attempts)-1].Cause = cause.NotFound
+		o.Attempts[len(o.Attempts)-1].Detail = detail
 		return o
 	}
-	o.status, o.cause, o.detail = report.StatusOK, cause.OK, detail
+	o.Status, o.Cause, o.Detail = StatusOK, cause.OK, detail
 	return o
 }
 

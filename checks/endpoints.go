@@ -12,7 +12,6 @@ import (
 	"github.com/gopreflight/gopreflight/cause"
 	"github.com/gopreflight/gopreflight/goenv"
 	"github.com/gopreflight/gopreflight/probe"
-	"github.com/gopreflight/gopreflight/report"
 )
 
 // maxListed bounds the @v/list requests made to explain not_found
@@ -31,12 +30,12 @@ func (r *runner) startDiagnosis(ctx context.Context) {
 // finishDiagnosis asks each proxy that answered not_found which versions
 // of the module it does have, so that the finding can say so, and then
 // waits for the endpoint probes.
-func (r *runner) finishDiagnosis(ctx context.Context, outs []outcome) map[string][]string {
-	type ask struct{ id, url string }
+func (r *runner) finishDiagnosis(ctx context.Context, outs []Outcome) map[string][]string {
+	type ask struct{ ID, URL string }
 	var asks []ask
 	seen := map[string]bool{}
 	for i, o := range outs {
-		if o.status != report.StatusNotFound || !strings.HasPrefix(o.via, "http") || len(asks) == maxListed {
+		if o.Status != StatusNotFound || !strings.HasPrefix(o.Via, "http") || len(asks) == maxListed {
 			continue
 		}
 		m := r.plan.Targets[i].Module
@@ -44,7 +43,7 @@ func (r *runner) finishDiagnosis(ctx context.Context, outs []outcome) map[string
 		if err != nil {
 			continue
 		}
-		base := r.proxyURL(o.via)
+		base := r.proxyURL(o.Via)
 		u, err := goenv.ProxyURL(base, ep+"/@v/list")
 		if err != nil {
 			continue
@@ -79,8 +78,8 @@ func (r *runner) finishDiagnosis(ctx context.Context, outs []outcome) map[string
 	r.cfg.Client.WaitDiagnosis(ctx)
 	out := map[string][]string{}
 	for _, a := range asks {
-		if vs, ok := lists[a.url]; ok {
-			out[a.id] = vs
+		if vs, ok := lists[a.URL]; ok {
+			out[a.ID] = vs
 		}
 	}
 	return out

@@ -17,19 +17,18 @@ import (
 	"github.com/gopreflight/gopreflight/goenv"
 	"github.com/gopreflight/gopreflight/plan"
 	"github.com/gopreflight/gopreflight/probe"
-	"github.com/gopreflight/gopreflight/report"
 )
 
 // viaProxies walks GOPROXY as cmd/go's TryProxies does: after ',' only a
 // 404 or 410 moves on, after '|' any error does; "direct" is the VCS
 // route and "off" forbids downloads. The reported error is the most
 // helpful one: direct's, then a proxy's real error, then not-found.
-func (r *runner) viaProxies(ctx context.Context, t *plan.Target) outcome {
-	var best outcome
+func (r *runner) viaProxies(ctx context.Context, t *plan.Target) Outcome {
+	var best Outcome
 	bestRank := -1
-	var attempts []report.Attempt
+	var attempts []Attempt
 	for _, e := range r.cfg.Proxies {
-		var o outcome
+		var o Outcome
 		rank := 0
 		switch {
 		case e.URL == goenv.Off:
@@ -43,9 +42,9 @@ func (r *runner) viaProxies(ctx context.Context, t *plan.Target) outcome {
 				rank = 1
 			}
 		}
-		attempts = append(attempts, o.attempts...)
-		if o.status == report.StatusOK {
-			o.attempts = attempts
+		attempts = append(attempts, o.Attempts...)
+		if o.Status == StatusOK {
+			o.Attempts = attempts
 			return o
 		}
 		if rank >= bestRank { // a later error of the same rank wins, as in cmd/go
@@ -60,7 +59,7 @@ func (r *runner) viaProxies(ctx context.Context, t *plan.Target) outcome {
 			break
 		}
 	}
-	best.attempts = attempts
+	best.Attempts = attempts
 	return best
 }
 
@@ -68,13 +67,13 @@ func (r *runner) viaProxies(ctx context.Context, t *plan.Target) outcome {
 // workspaces need.
 type sharedOutcome struct {
 	done chan struct{}
-	o    outcome
+	o    Outcome
 }
 
 // fromProxyOnce asks a proxy for a Shared target's version once; the
 // other workspaces' targets reuse the answer and judge it by their own
 // go.sum.
-func (r *runner) fromProxyOnce(ctx context.Context, base string, t *plan.Target) outcome {
+func (r *runner) fromProxyOnce(ctx context.Context, base string, t *plan.Target) Outcome {
 	if !t.Shared {
 		return r.fromProxy(ctx, base, t)
 	}
@@ -97,10 +96,10 @@ func (r *runner) fromProxyOnce(ctx context.Context, base string, t *plan.Target)
 	select {
 	case <-e.done:
 		o := e.o
-		o.attempts = append([]report.Attempt(nil), e.o.attempts...)
+		o.Attempts = append([]Attempt(nil), e.o.Attempts...)
 		return o
 	case <-ctx.Done():
-		return outcome{status: report.StatusTimeout, cause: cause.Timeout, via: goenv.Redact(base), detail: "deadline reached while another workspace's request was in flight"}
+		return Outcome{Status: StatusTimeout, Cause: cause.Timeout, Via: goenv.Redact(base), Detail: "deadline reached while another workspace's request was in flight"}
 	}
 }
 
@@ -148,24 +147,24 @@ func needed(t *plan.Target, depth string) []string {
 // the .mod (the .mod alone for a go.mod-only version), and the zip (HEAD,
 // or a one-byte range where HEAD is refused) when the build needs it. The
 // requests run together; the first failure in protocol order decides.
-func (r *runner) fromProxy(ctx context.Context, base string, t *plan.Target) outcome {
-	o := outcome{via: goenv.Redact(base)}
-	if isFileURL(base) {
+func (r *runner) fromProxy(ctx context.Context, base string, t *plan.Target) Outcome {
+	o := Outcome{Via: goenv.Redact(base)}
+	if goenv.IsFile(base) {
 		return r.fromFileProxy(base, t)
 	}
 	if goenv.NoHost(base) {
 		// Nothing is sent and no host is contacted: as for the go
 		// command, the request fails, and only '|' moves on.
-		o.status, o.cause = report.StatusUnreachable, cause.TCPUnreachable
-		o.detail = "GOPROXY entry " + o.via + " names no host: the go command's requests to it fail (\"http: no Host in request URL\")"
-		o.attempts = []report.Attempt{{Source: o.via, Cause: o.cause, Detail: o.detail}}
+		o.Status, o.Cause = StatusUnreachable, cause.TCPUnreachable
+		o.Detail = "GOPROXY entry " + o.Via + " names no host: the go command's requests to it fail (\"http: no Host in request URL\")"
+		o.Attempts = []Attempt{{Source: o.Via, Cause: o.Cause, Detail: o.Detail}}
 		return o
 	}
 	m := t.Module
 	if module.CanonicalVersion(m.Version) != m.Version {
 		// A query written in go.mod: resolve it as the go command would.
 		v, f := r.resolveQuery(ctx, base, m)
-		o.attempts = append(o.attempts, f.attempt)
+		o.Attempts = append(o.Attempts, f.attempt)
 		if v == "" {
 			o.fail(f)
 			return o
@@ -192,25 +191,25 @@ func (r *runner) fromProxy(ctx context.Context, base string, t *plan.Target) out
 		<-done
 	}
 	for i, f := range results {
-		o.attempts = append(o.attempts, f.attempt)
+		o.Attempts = append(o.Attempts, f.attempt)
 		if !f.OK() {
 			o.fail(f)
 			return o
 		}
 		if exts[i] == "mod" {
 			if c, d := checkMod(f.Body, t); c != cause.OK {
-				o.status, o.cause, o.detail = statusOf(c), c, d
-				o.attempts[len(o.attempts)-1].Cause = c
-				o.attempts[len(o.attempts)-1].Detail = d
+				o.Status, o.Cause, o.Detail = statusOf(c), c, d
+				o.Attempts[len(o.Attempts)-1].Cause = c
+				o.Attempts[len(o.Attempts)-1].Detail = d
 				return o
 			}
-			o.modHash = modHash(f.Body)
+			o.ModHash = modHash(f.Body)
 		}
 		if exts[i] == "zip" && r.cfg.Depth == DepthFull {
-			o.zipHash = f.zipHash
+			o.ZipHash = f.ZipHash
 		}
 	}
-	o.status, o.cause = report.StatusOK, cause.OK
+	o.Status, o.Cause = StatusOK, cause.OK
 	return o
 }
 
@@ -291,23 +290,23 @@ func firstLine(s string) string {
 // fetched is one request's result with its report attempt.
 type fetched struct {
 	probe.Result
-	attempt report.Attempt
+	attempt Attempt
 	// zipHash is the h1: hash of a spooled zip (--depth full).
-	zipHash string
+	ZipHash string
 }
 
 // notExist says whether the proxy answered that the version does not
 // exist: cmd/go decides the walk on the status alone, so a 404 or 410
 // counts even when its body was judged a block page.
-func (o *outcome) notExist() bool {
-	return o.cause == cause.NotFound || o.statusCode == http.StatusNotFound || o.statusCode == http.StatusGone
+func (o *Outcome) notExist() bool {
+	return o.Cause == cause.NotFound || o.StatusCode == http.StatusNotFound || o.StatusCode == http.StatusGone
 }
 
-func (o *outcome) fail(f fetched) {
-	o.status, o.cause, o.detail = statusOf(f.Cause), f.Cause, f.Detail
-	o.statusCode = f.StatusCode
-	if o.detail == "" && f.StatusCode != 0 {
-		o.detail = f.URL + ": " + http.StatusText(f.StatusCode)
+func (o *Outcome) fail(f fetched) {
+	o.Status, o.Cause, o.Detail = statusOf(f.Cause), f.Cause, f.Detail
+	o.StatusCode = f.StatusCode
+	if o.Detail == "" && f.StatusCode != 0 {
+		o.Detail = f.URL + ": " + http.StatusText(f.StatusCode)
 	}
 }
 
@@ -333,7 +332,7 @@ func (r *runner) zip(ctx context.Context, base string, m module.Version) fetched
 		// would cost up to MaxBody per request in flight.
 		f := r.send(ctx, base, probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantZip, Role: roleOf(m), MaxBody: 512 << 20, SpoolTo: os.TempDir()})
 		if f.Spool != "" {
-			f.zipHash = zipFileHash(f.Spool)
+			f.ZipHash = zipFileHash(f.Spool)
 			os.Remove(f.Spool)
 			f.Spool = ""
 		}
@@ -366,7 +365,7 @@ func badPath(base string, err error) fetched {
 	d := "invalid module path or version: " + err.Error()
 	return fetched{
 		Result:  probe.Result{Cause: cause.NotFound, Detail: d},
-		attempt: report.Attempt{Source: goenv.Redact(base), Cause: cause.NotFound, Detail: d},
+		attempt: Attempt{Source: goenv.Redact(base), Cause: cause.NotFound, Detail: d},
 	}
 }
 
@@ -376,7 +375,7 @@ func (r *runner) send(ctx context.Context, source string, req probe.Request) fet
 
 // record keeps a request's result with the attempt it makes in the report.
 func (r *runner) record(source string, res probe.Result) fetched {
-	return fetched{Result: res, attempt: report.Attempt{
+	return fetched{Result: res, attempt: Attempt{
 		Source:     r.redact(source),
 		URL:        res.URL,
 		StatusCode: res.StatusCode,
@@ -387,37 +386,35 @@ func (r *runner) record(source string, res probe.Result) fetched {
 	}}
 }
 
-func isFileURL(s string) bool { return strings.HasPrefix(s, "file:") }
-
 // fromFileProxy reads a file:// GOPROXY as the go command does.
-func (r *runner) fromFileProxy(base string, t *plan.Target) outcome {
-	o := outcome{via: base}
+func (r *runner) fromFileProxy(base string, t *plan.Target) Outcome {
+	o := Outcome{Via: base}
 	u, _ := url.Parse(base)
 	dir := filepath.FromSlash(u.Path)
 	for _, ext := range needed(t, r.cfg.Depth) {
 		rel, err := versionPath(t.Module, ext)
 		if err != nil {
-			o.status, o.cause, o.detail = report.StatusNotFound, cause.NotFound, err.Error()
+			o.Status, o.Cause, o.Detail = StatusNotFound, cause.NotFound, err.Error()
 			return o
 		}
 		p := filepath.Join(dir, filepath.FromSlash(rel))
-		a := report.Attempt{Source: base, URL: "file://" + filepath.ToSlash(p), Cause: cause.OK}
+		a := Attempt{Source: base, URL: "file://" + filepath.ToSlash(p), Cause: cause.OK}
 		data, err := os.ReadFile(p)
 		if err != nil {
 			a.Cause, a.Detail = cause.NotFound, "no such file"
-			o.attempts = append(o.attempts, a)
-			o.status, o.cause, o.detail = report.StatusNotFound, cause.NotFound, rel+": no such file"
+			o.Attempts = append(o.Attempts, a)
+			o.Status, o.Cause, o.Detail = StatusNotFound, cause.NotFound, rel+": no such file"
 			return o
 		}
-		o.attempts = append(o.attempts, a)
+		o.Attempts = append(o.Attempts, a)
 		if ext == "mod" {
 			if c, d := checkMod(data, t); c != cause.OK {
-				o.status, o.cause, o.detail = statusOf(c), c, d
+				o.Status, o.Cause, o.Detail = statusOf(c), c, d
 				return o
 			}
-			o.modHash = modHash(data)
+			o.ModHash = modHash(data)
 		}
 	}
-	o.status, o.cause = report.StatusOK, cause.OK
+	o.Status, o.Cause = StatusOK, cause.OK
 	return o
 }

@@ -126,3 +126,7 @@ func ProxyURL(base, rel string) (string, error) {
 	j.RawPath = strings.TrimSuffix(u.EscapedPath(), "/") + "/" + strings.ReplaceAll(url.PathEscape(rel), "%2F", "/")
 	return j.String(), nil
 }
+
+// IsFile says whether a GOPROXY entry is a file:// directory, which the
+// go command reads with no request.
+func IsFile(entry string) bool { return strings.HasPrefix(entry, "file:") }

@@ -22,6 +22,7 @@ import (
 	"github.com/gopreflight/gopreflight/probe"
 	"github.com/gopreflight/gopreflight/report"
 	"github.com/gopreflight/gopreflight/vcs"
+	"github.com/gopreflight/gopreflight/verdict"
 	"github.com/gopreflight/gopreflight/workspace"
 )
 
@@ -227,5 +228,5 @@ func Check(ctx context.Context, o Options) (*report.Report, error) {
 		Progress:  o.Progress,
 	}
 	res := checks.Run(ctx, cfg, pl)
-	return res.Report(o.ToolVersion, started, wss), nil
+	return assemble(res, verdict.Build(res), o.ToolVersion, started, wss), nil
 }

@@ -84,7 +84,7 @@ type row struct {
 
 type lag struct {
 	endpoint string
-	severity string
+	severity report.Severity
 	modules  []string
 }
 
@@ -125,7 +125,7 @@ func TestRanking(t *testing.T) {
 		reason     []string // substrings of recommendation.reason
 		lags       []lag
 		noneWorks  []string // modules of the "no GOPROXY would work" finding
-		status     map[string]string
+		status     map[string]report.Status
 	}{
 		{
 			name:       "fastest complete first, '|' failover, direct kept after ','",
@@ -140,7 +140,7 @@ func TestRanking(t *testing.T) {
 			goproxy: mid.URL() + "|" + slow.URL() + ",direct",
 			reason:  []string{mid.URL() + " is the fastest", "'|' after it", "direct kept last after ','", fast.URL() + " (missing 1 needed version)"},
 			lags:    []lag{{fast.URL(), report.SeverityNotice, []string{"example.test/a@v1.2.0", "example.test/a@v1.3.0"}}},
-			status:  map[string]string{"example.test/a@v1.2.0": report.StatusOK},
+			status:  map[string]report.Status{"example.test/a@v1.2.0": report.StatusOK},
 		},
 		{
 			name:       "a lagging GOPROXY entry is a warning and names only versions it lacks",
@@ -180,7 +180,7 @@ func TestRanking(t *testing.T) {
 			goproxy: onlyB.URL() + "|" + onlyA.URL(),
 			reason:  []string{"no single proxy", "chained with '|'", closed + " (unreachable: tcp_refused)"},
 			// The candidate does not change the verdict of GOPROXY as configured.
-			status: map[string]string{"example.test/b@v1.0.0": report.StatusNotFound},
+			status: map[string]report.Status{"example.test/b@v1.0.0": report.StatusNotFound},
 		},
 		{
 			name:       "nothing would work: no recommendation, a finding says so",

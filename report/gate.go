@@ -109,16 +109,16 @@ func (r *Report) verdict() string {
 
 // findingCounts is "2 errors, 1 warning".
 func (r *Report) findingCounts() string {
-	n := map[string]int{}
+	n := map[Severity]int{}
 	for _, f := range r.Findings {
 		n[f.Severity]++
 	}
 	var parts []string
-	for _, sev := range []string{SeverityError, SeverityWarning} {
+	for _, sev := range []Severity{SeverityError, SeverityWarning} {
 		switch n[sev] {
 		case 0:
 		case 1:
-			parts = append(parts, "1 "+sev)
+			parts = append(parts, "1 "+string(sev))
 		default:
 			parts = append(parts, fmt.Sprintf("%d %ss", n[sev], sev))
 		}

@@ -78,7 +78,7 @@ func Annotations(r *Report, workspace string) []ghactions.Annotation {
 			msg = strings.TrimSpace(msg + "\n" + f.Advice)
 		}
 		if msg == "" {
-			msg = m.Status
+			msg = string(m.Status)
 		}
 		title := fmt.Sprintf("%s: %s", m.ID(), m.Cause)
 		if m.Via == "off" {
@@ -146,7 +146,7 @@ func capAnnotations(level ghactions.Level, ans []ghactions.Annotation) []ghactio
 }
 
 // Failed reports whether a module status fails the build.
-func Failed(status string) bool {
+func Failed(status Status) bool {
 	return status != StatusOK && status != StatusSkipped && status != ""
 }
 

@@ -14,7 +14,7 @@ import (
 // text report's failing-modules table. When a host is down, hundreds of
 // modules fail for one reason; a group says so once.
 type FailureGroup struct {
-	Status string
+	Status Status
 	Cause  cause.Code
 	// Host is the host:port of the request that failed, or the route
 	// when no host was asked ("direct", "off"; "" when no request was
@@ -29,7 +29,7 @@ type FailureGroup struct {
 // and the text renderer show failures through it.
 func FailureGroups(r *Report) []FailureGroup {
 	type key struct {
-		status string
+		status Status
 		cause  cause.Code
 		host   string
 	}

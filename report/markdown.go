@@ -109,7 +109,7 @@ func markdown(r *Report, bd summaryBounds) string {
 				p("_%d more findings not shown; see the JSON report._\n\n", len(r.Findings)-bd.findings)
 				break
 			}
-			p("- **%s** %s %s\n", strings.ToUpper(mdText(f.Severity)), mdCode(string(f.Cause)), mdText(clip(f.Title, 2*bd.detail)))
+			p("- **%s** %s %s\n", strings.ToUpper(mdText(string(f.Severity))), mdCode(string(f.Cause)), mdText(clip(f.Title, 2*bd.detail)))
 			if f.Detail != "" {
 				p("\n  %s\n", mdText(clip(f.Detail, 3*bd.detail)))
 			}
@@ -266,7 +266,7 @@ func countsLine(r *Report) string {
 }
 
 // statusWord is a status in words.
-func statusWord(status string) string {
+func statusWord(status Status) string {
 	switch status {
 	case StatusNotFound:
 		return "not found"
@@ -277,7 +277,7 @@ func statusWord(status string) string {
 	case StatusTimeout:
 		return "timed out"
 	}
-	return status
+	return string(status)
 }
 
 // endpointOrder puts the endpoints that failed first, keeping the

@@ -58,7 +58,7 @@ func Prometheus(w io.Writer, r *Report) error {
 	}
 	fam("gopreflight_modules", "gauge", "Module versions of the build by status.")
 	for _, s := range Statuses {
-		sample("gopreflight_modules", float64(r.Summary.Count(s)), "status", s)
+		sample("gopreflight_modules", float64(r.Summary.Count(s)), "status", string(s))
 	}
 	fam("gopreflight_passed", "gauge", "1 when the gate passed.")
 	sample("gopreflight_passed", promBool(r.Summary.Passed))

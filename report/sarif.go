@@ -62,7 +62,7 @@ func SARIF(w io.Writer, r *Report) error {
 			continue
 		}
 		rules[string(m.Cause)] = true
-		text := m.ID() + ": " + m.Status
+		text := m.ID() + ": " + string(m.Status)
 		if f, ok := findingFor(r, m.ID()); ok {
 			text += ". " + oneLine(strings.Join(nonEmpty(f.Detail, f.Advice), " "))
 		} else if m.Detail != "" {
@@ -134,7 +134,7 @@ func fileURI(p string) artifact {
 	return artifact{URI: (&url.URL{Path: p}).EscapedPath(), URIBaseID: "%SRCROOT%"}
 }
 
-func sarifLevel(severity string) string {
+func sarifLevel(severity Severity) string {
 	switch severity {
 	case SeverityError:
 		return "error"

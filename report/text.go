@@ -24,7 +24,7 @@ func Text(w io.Writer, r *Report) error {
 	if len(r.Findings) > 0 {
 		b.printf("Findings\n")
 		for _, f := range r.Findings {
-			b.printf("  %s [%s] %s\n", strings.ToUpper(f.Severity), f.Cause, oneLine(f.Title))
+			b.printf("  %s [%s] %s\n", strings.ToUpper(string(f.Severity)), f.Cause, oneLine(f.Title))
 			if f.Detail != "" {
 				b.printf("      %s\n", oneLine(f.Detail))
 			}
@@ -270,8 +270,8 @@ func hostPort(u string) string {
 	return host
 }
 
-func statusRank(s string) int {
-	for i, st := range []string{StatusChecksumMismatch, StatusMissingSum, StatusUnreachable, StatusNotFound, StatusTimeout, StatusOK, StatusSkipped} {
+func statusRank(s Status) int {
+	for i, st := range []Status{StatusChecksumMismatch, StatusMissingSum, StatusUnreachable, StatusNotFound, StatusTimeout, StatusOK, StatusSkipped} {
 		if st == s {
 			return i
 		}

@@ -8,7 +8,6 @@ import (
 	"golang.org/x/mod/module"
 
 	"github.com/gopreflight/gopreflight/plan"
-	"github.com/gopreflight/gopreflight/report"
 )
 
 // TestSampleTargets: a large graph is sampled deterministically, never
@@ -17,13 +16,13 @@ import (
 func TestSampleTargets(t *testing.T) {
 	for _, tt := range []struct{ n, failing int }{{10, 0}, {100, 3}, {250, 0}, {250, 7}, {400, 150}} {
 		ts := make([]*plan.Target, tt.n+2)
-		out := make([]outcome, tt.n+2)
+		out := make([]Outcome, tt.n+2)
 		failing := 0
 		for i := range ts {
 			ts[i] = &plan.Target{Module: module.Version{Path: fmt.Sprintf("example.test/m%d", i), Version: "v1.0.0"}}
-			out[i].status = report.StatusOK
+			out[i].Status = StatusOK
 			if i < tt.n && failing < tt.failing && i%2 == 1 {
-				out[i].status = report.StatusNotFound
+				out[i].Status = StatusNotFound
 				failing++
 			}
 		}
@@ -49,7 +48,7 @@ func TestSampleTargets(t *testing.T) {
 			if (ts[i].Direct || ts[i].Skip != "") && in[i] {
 				t.Errorf("n=%d: sampled %s, which is not fetched through GOPROXY", tt.n, ts[i].ID())
 			}
-			if out[i].status != report.StatusOK && !in[i] {
+			if out[i].Status != StatusOK && !in[i] {
 				t.Errorf("n=%d: failing %s left out of the sample", tt.n, ts[i].ID())
 			}
 		}

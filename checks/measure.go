@@ -17,7 +17,6 @@ import (
 	"github.com/gopreflight/gopreflight/goenv"
 	"github.com/gopreflight/gopreflight/plan"
 	"github.com/gopreflight/gopreflight/probe"
-	"github.com/gopreflight/gopreflight/report"
 )
 
 // Bounds of the measurement, so that ranking stays a small share of a run.
@@ -34,52 +33,52 @@ const (
 	lagConfirmMax = 5
 )
 
-// measurement is what measuring every proxy on the same module set showed.
-type measurement struct {
-	sample  []int // indexes into plan.Targets
-	sampled bool  // the graph was larger than sampleMax
-	proxies []*proxyRun
+// Measurement is what measuring every proxy on the same module set showed.
+type Measurement struct {
+	Sample  []int // indexes into plan.Targets
+	Sampled bool  // the graph was larger than sampleMax
+	Proxies []*ProxyRun
 	// expired: the run's deadline cut the measurement short.
-	expired bool
+	Expired bool
 }
 
-// proxyRun is one proxy's figures.
-type proxyRun struct {
-	url  string // as configured; redact before reporting
-	role probe.Role
-	pos  int          // order given: GOPROXY entries, then candidates
-	mods []pairResult // parallel to measurement.sample
-	// sumdb: <url>/sumdb/<name>/supported answered 200.
-	sumdb bool
-	// down is the cause when the proxy could not be reached at all.
-	down cause.Code
-	// lag holds versions other proxies have and this one confirmed lacks.
-	lag []lagged
+// ProxyRun is one proxy's figures.
+type ProxyRun struct {
+	URL  string // as configured; redact before reporting
+	Role probe.Role
+	Pos  int          // order given: GOPROXY entries, then candidates
+	Mods []PairResult // parallel to measurement.sample
+	// SumDB: <url>/sumdb/<name>/supported answered 200.
+	SumDB bool
+	// Down is the cause when the proxy could not be reached at all.
+	Down cause.Code
+	// Lag holds versions other proxies have and this one confirmed lacks.
+	Lag []Lagged
 }
 
-// pairResult is one proxy's answer for one sampled target.
-type pairResult struct {
-	measured bool
-	cause    cause.Code
-	// durs are the durations of requests that got an HTTP answer.
-	durs []time.Duration
+// PairResult is one proxy's answer for one sampled target.
+type PairResult struct {
+	Measured bool
+	Cause    cause.Code
+	// Durations are the durations of requests that got an HTTP answer.
+	Durations []time.Duration
 }
 
-// lagged is a version a proxy lacks, with the proxies that have it.
-type lagged struct {
-	id     string // path@version
-	others []string
-	latest bool   // it is another proxy's @latest
-	stale  string // this proxy's older @latest, when it has the version
+// Lagged is a version a proxy lacks, with the proxies that have it.
+type Lagged struct {
+	ID     string // path@version
+	Others []string
+	Latest bool   // it is another proxy's @latest
+	Stale  string // this proxy's older @latest, when it has the version
 }
 
 // measure ranks every GOPROXY proxy entry and every candidate on the same
 // module set. It never changes a module's verdict: those come from
 // GOPROXY as configured. GOPROXY entries reuse what resolution already
 // asked them; the rest is asked now through the same client, within ctx.
-func (r *runner) measure(ctx context.Context, out []outcome) *measurement {
-	m := &measurement{}
-	m.sample, m.sampled = sampleTargets(r.plan.Targets, out)
+func (r *runner) measure(ctx context.Context, out []Outcome) *Measurement {
+	m := &Measurement{}
+	m.Sample, m.Sampled = sampleTargets(r.plan.Targets, out)
 	seen := map[string]bool{}
 	add := func(u string, role probe.Role) {
 		u = strings.TrimSuffix(u, "/")
@@ -87,7 +86,7 @@ func (r *runner) measure(ctx context.Context, out []outcome) *measurement {
 			return
 		}
 		seen[u] = true
-		m.proxies = append(m.proxies, &proxyRun{url: u, role: role, pos: len(m.proxies)})
+		m.Proxies = append(m.Proxies, &ProxyRun{URL: u, Role: role, Pos: len(m.Proxies)})
 	}
 	for _, e := range r.cfg.Proxies {
 		if isHTTPURL(e.URL) && !goenv.NoHost(e.URL) {
@@ -102,11 +101,11 @@ func (r *runner) measure(ctx context.Context, out []outcome) *measurement {
 			add(list[0].URL, probe.RoleCandidate)
 		}
 	}
-	if len(m.sample) == 0 || len(m.proxies) == 0 {
+	if len(m.Sample) == 0 || len(m.Proxies) == 0 {
 		return m
 	}
 	var wg sync.WaitGroup
-	for _, p := range m.proxies {
+	for _, p := range m.Proxies {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -115,7 +114,7 @@ func (r *runner) measure(ctx context.Context, out []outcome) *measurement {
 	}
 	wg.Wait()
 	r.freshness(ctx, m)
-	m.expired = ctx.Err() != nil
+	m.Expired = ctx.Err() != nil
 	return m
 }
 
@@ -125,7 +124,7 @@ func isHTTPURL(s string) bool {
 
 // sampleTargets picks the targets fetched through GOPROXY: all of them, or
 // for a large graph a deterministic sample that holds every failing one.
-func sampleTargets(ts []*plan.Target, out []outcome) ([]int, bool) {
+func sampleTargets(ts []*plan.Target, out []Outcome) ([]int, bool) {
 	var all []int
 	for i, t := range ts {
 		if t.Skip == "" && !t.Direct {
@@ -150,7 +149,7 @@ func sampleTargets(ts []*plan.Target, out []outcome) ([]int, bool) {
 		h.Write([]byte(ts[i].Module.Path))
 		h.Write([]byte{'@'})
 		h.Write([]byte(ts[i].Module.Version))
-		es[k] = entry{i, out[i].status != report.StatusOK, h.Sum64()}
+		es[k] = entry{i, out[i].Status != StatusOK, h.Sum64()}
 	}
 	sort.SliceStable(es, func(a, b int) bool {
 		if es[a].fail != es[b].fail {
@@ -162,7 +161,7 @@ func sampleTargets(ts []*plan.Target, out []outcome) ([]int, bool) {
 		all[k] = e.i
 	}
 	n := sampleMax
-	for n < len(all) && out[all[n]].status != report.StatusOK {
+	for n < len(all) && out[all[n]].Status != StatusOK {
 		n++ // every failing version stays in
 	}
 	pick := all[:n]
@@ -175,28 +174,28 @@ func sampleTargets(ts []*plan.Target, out []outcome) ([]int, bool) {
 // Then it asks whether p proxies the checksum database: that answer
 // doubles as the reachability check, so a dead proxy costs one request,
 // not one per module.
-func (r *runner) measureProxy(ctx context.Context, m *measurement, p *proxyRun, out []outcome) {
-	p.mods = make([]pairResult, len(m.sample))
+func (r *runner) measureProxy(ctx context.Context, m *Measurement, p *ProxyRun, out []Outcome) {
+	p.Mods = make([]PairResult, len(m.Sample))
 	var ask []int
-	for k, i := range m.sample {
-		if p.role == probe.RoleProxy {
-			if pr, ok := fromResolution(p.url, out[i]); ok {
-				p.mods[k] = pr
+	for k, i := range m.Sample {
+		if p.Role == probe.RoleProxy {
+			if pr, ok := fromResolution(p.URL, out[i]); ok {
+				p.Mods[k] = pr
 				continue
 			}
 		}
 		ask = append(ask, k)
 	}
-	supURL, _ := goenv.ProxyURL(p.url, "sumdb/"+r.sumdbName()+"/supported") // p.url parsed as GOPROXY was
-	sup := r.cfg.Client.Do(ctx, probe.Request{Method: http.MethodGet, URL: supURL, Want: cause.WantSumDB, Role: p.role, Memo: true})
+	supURL, _ := goenv.ProxyURL(p.URL, "sumdb/"+r.sumdbName()+"/supported") // p.url parsed as GOPROXY was
+	sup := r.cfg.Client.Do(ctx, probe.Request{Method: http.MethodGet, URL: supURL, Want: cause.WantSumDB, Role: p.Role, Memo: true})
 	if ctx.Err() != nil {
 		return
 	}
-	p.sumdb = sup.OK() && sup.StatusCode == http.StatusOK
+	p.SumDB = sup.OK() && sup.StatusCode == http.StatusOK
 	if sup.StatusCode == 0 && !sup.OK() {
-		p.down = sup.Cause
+		p.Down = sup.Cause
 		for _, k := range ask {
-			p.mods[k] = pairResult{measured: true, cause: sup.Cause}
+			p.Mods[k] = PairResult{Measured: true, Cause: sup.Cause}
 		}
 		return
 	}
@@ -205,7 +204,7 @@ func (r *runner) measureProxy(ctx context.Context, m *measurement, p *proxyRun, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p.mods[k] = r.measurePair(ctx, p, r.plan.Targets[m.sample[k]])
+			p.Mods[k] = r.measurePair(ctx, p, r.plan.Targets[m.Sample[k]])
 		}()
 	}
 	wg.Wait()
@@ -223,27 +222,27 @@ func (r *runner) sumdbName() string {
 
 // fromResolution reads a GOPROXY entry's answer for a target out of the
 // resolution's attempts, when the walk reached that entry.
-func fromResolution(base string, o outcome) (pairResult, bool) {
+func fromResolution(base string, o Outcome) (PairResult, bool) {
 	src := goenv.Redact(base)
-	pr := pairResult{measured: true, cause: cause.OK}
+	pr := PairResult{Measured: true, Cause: cause.OK}
 	n := 0
-	for _, a := range o.attempts {
+	for _, a := range o.Attempts {
 		if a.Source != src {
 			continue
 		}
 		n++
 		if a.StatusCode > 0 {
-			pr.durs = append(pr.durs, time.Duration(a.DurationMS)*time.Millisecond)
+			pr.Durations = append(pr.Durations, time.Duration(a.DurationMS)*time.Millisecond)
 		}
-		if pr.cause == cause.OK && a.Cause != cause.OK {
-			pr.cause = a.Cause
+		if pr.Cause == cause.OK && a.Cause != cause.OK {
+			pr.Cause = a.Cause
 		}
 	}
-	if n == 0 || pr.cause == cause.Timeout {
-		return pairResult{}, false // not asked, or cut short: measure it
+	if n == 0 || pr.Cause == cause.Timeout {
+		return PairResult{}, false // not asked, or cut short: measure it
 	}
-	if pr.cause == cause.OK && o.via == src && o.cause == cause.ChecksumMismatch {
-		pr.cause = cause.ChecksumMismatch
+	if pr.Cause == cause.OK && o.Via == src && o.Cause == cause.ChecksumMismatch {
+		pr.Cause = cause.ChecksumMismatch
 	}
 	return pr, true
 }
@@ -251,84 +250,64 @@ func fromResolution(base string, o outcome) (pairResult, bool) {
 // measurePair asks one proxy for one target with the requests a build
 // makes: the .mod (checked against go.sum) and, when the build needs it,
 // a HEAD of the zip. A query version is resolved through .info instead.
-func (r *runner) measurePair(ctx context.Context, p *proxyRun, t *plan.Target) pairResult {
-	pr := pairResult{cause: cause.OK}
+func (r *runner) measurePair(ctx context.Context, p *ProxyRun, t *plan.Target) PairResult {
+	pr := PairResult{Cause: cause.OK}
 	do := func(req probe.Request) probe.Result {
 		res := r.cfg.Client.Do(ctx, req)
 		if res.StatusCode > 0 {
-			pr.durs = append(pr.durs, res.Duration)
+			pr.Durations = append(pr.Durations, res.Duration)
 		}
 		return res
 	}
 	m := t.Module
 	if module.CanonicalVersion(m.Version) != m.Version {
-		u, err := versionURL(p.url, m, "info")
+		u, err := versionURL(p.URL, m, "info")
 		if err != nil {
-			return pairResult{measured: true, cause: cause.NotFound}
+			return PairResult{Measured: true, Cause: cause.NotFound}
 		}
-		pr.cause = do(probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantInfo, Role: p.role}).Cause
-		pr.measured = ctx.Err() == nil
+		pr.Cause = do(probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantInfo, Role: p.Role}).Cause
+		pr.Measured = ctx.Err() == nil
 		return pr
 	}
-	u, err := versionURL(p.url, m, "mod")
+	u, err := versionURL(p.URL, m, "mod")
 	if err != nil {
-		return pairResult{measured: true, cause: cause.NotFound}
+		return PairResult{Measured: true, Cause: cause.NotFound}
 	}
-	res := do(probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantMod, Role: p.role, MaxBody: 16 << 20})
-	pr.cause = res.Cause
+	res := do(probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantMod, Role: p.Role, MaxBody: 16 << 20})
+	pr.Cause = res.Cause
 	if res.OK() {
 		if c, _ := checkMod(res.Body, t); c != cause.OK {
-			pr.cause = c
+			pr.Cause = c
 		} else if t.ModSum != nil && modHash(res.Body) != t.ModSum.Hash {
-			pr.cause = cause.ChecksumMismatch
+			pr.Cause = cause.ChecksumMismatch
 		}
 	}
-	if pr.cause == cause.OK && t.Need == plan.NeedZip && r.cfg.Depth != DepthMod {
-		zu, _ := versionURL(p.url, m, "zip")
-		z := r.cfg.Client.Servable(ctx, zu, p.role)
+	if pr.Cause == cause.OK && t.Need == plan.NeedZip && r.cfg.Depth != DepthMod {
+		zu, _ := versionURL(p.URL, m, "zip")
+		z := r.cfg.Client.Servable(ctx, zu, p.Role)
 		if z.StatusCode > 0 {
-			pr.durs = append(pr.durs, z.Duration)
+			pr.Durations = append(pr.Durations, z.Duration)
 		}
-		pr.cause = z.Cause
+		pr.Cause = z.Cause
 	}
-	pr.measured = ctx.Err() == nil
+	pr.Measured = ctx.Err() == nil
 	return pr
 }
 
-// figures condenses a proxy's pair results.
-type figures struct {
-	ok, measured int
-	missing      []string
-	answered     bool // some module answer was a protocol answer (ok or 404/410)
-	durs         []time.Duration
-}
-
-func (m *measurement) figures(p *proxyRun, ts []*plan.Target) figures {
-	var f figures
-	f.missing = []string{}
-	for k, pr := range p.mods {
-		if !pr.measured {
-			continue
-		}
-		f.measured++
-		f.durs = append(f.durs, pr.durs...)
-		switch pr.cause {
-		case cause.OK:
-			f.ok++
-			f.answered = true
-		case cause.NotFound:
-			f.missing = append(f.missing, ts[m.sample[k]].ID())
-			f.answered = true
+// Answered says whether some module answer of p was a protocol answer
+// (ok or 404/410): the proxy can be reached.
+func (p *ProxyRun) Answered() bool {
+	for _, pr := range p.Mods {
+		if pr.Measured && (pr.Cause == cause.OK || pr.Cause == cause.NotFound) {
+			return true
 		}
 	}
-	return f
+	return false
 }
 
-func (f figures) complete(n int) bool { return f.measured == n && f.ok == n }
-
-// serves reports whether p served sampled target k.
-func (p *proxyRun) serves(k int) bool {
-	return k < len(p.mods) && p.mods[k].measured && p.mods[k].cause == cause.OK
+// Serves reports whether p served sampled target k.
+func (p *ProxyRun) Serves(k int) bool {
+	return k < len(p.Mods) && p.Mods[k].Measured && p.Mods[k].Cause == cause.OK
 }
 
 // freshness compares @v/list and @latest across the reachable proxies for
@@ -336,10 +315,10 @@ func (p *proxyRun) serves(k int) bool {
 // is a lag claim only once that proxy answers 404/410 for its .info: lists
 // are often partial (a proxy lists what it has cached), and a version the
 // proxy serves is never called missing.
-func (r *runner) freshness(ctx context.Context, m *measurement) {
-	var live []*proxyRun
-	for _, p := range m.proxies {
-		if m.figures(p, r.plan.Targets).answered {
+func (r *runner) freshness(ctx context.Context, m *Measurement) {
+	var live []*ProxyRun
+	for _, p := range m.Proxies {
+		if p.Answered() {
 			live = append(live, p)
 		}
 	}
@@ -353,7 +332,7 @@ func (r *runner) freshness(ctx context.Context, m *measurement) {
 	}
 	byPath := map[string]*pathRef{}
 	var paths []*pathRef
-	for k, i := range m.sample {
+	for k, i := range m.Sample {
 		t := r.plan.Targets[i]
 		if t.Toolchain {
 			continue
@@ -379,14 +358,14 @@ func (r *runner) freshness(ctx context.Context, m *measurement) {
 			found := r.comparePath(ctx, pr.path, pr.ks, pr.vs, live)
 			mu.Lock()
 			for p, l := range found {
-				p.lag = append(p.lag, l...)
+				p.Lag = append(p.Lag, l...)
 			}
 			mu.Unlock()
 		}()
 	}
 	wg.Wait()
 	for _, p := range live {
-		sort.Slice(p.lag, func(i, j int) bool { return p.lag[i].id < p.lag[j].id })
+		sort.Slice(p.Lag, func(i, j int) bool { return p.Lag[i].ID < p.Lag[j].ID })
 	}
 }
 
@@ -394,12 +373,12 @@ func (r *runner) freshness(ctx context.Context, m *measurement) {
 type listing struct {
 	ok       bool // the list answered (a 404 is an empty list)
 	versions map[string]bool
-	latest   string
+	atLatest string
 }
 
 // comparePath finds, for one module path, the versions each live proxy
 // lacks. ks and vs are the sampled positions and versions of the path.
-func (r *runner) comparePath(ctx context.Context, path string, ks []int, vs []string, live []*proxyRun) map[*proxyRun][]lagged {
+func (r *runner) comparePath(ctx context.Context, path string, ks []int, vs []string, live []*ProxyRun) map[*ProxyRun][]Lagged {
 	esc, err := module.EscapePath(path)
 	if err != nil {
 		return nil
@@ -419,13 +398,13 @@ func (r *runner) comparePath(ctx context.Context, path string, ks []int, vs []st
 	newest := ""
 	for i, l := range lists {
 		for v := range l.versions {
-			have[v] = append(have[v], goenv.Redact(live[i].url))
+			have[v] = append(have[v], goenv.Redact(live[i].URL))
 		}
-		if l.latest != "" && semver.Compare(l.latest, newest) > 0 {
-			newest = l.latest
+		if l.atLatest != "" && semver.Compare(l.atLatest, newest) > 0 {
+			newest = l.atLatest
 		}
 	}
-	found := map[*proxyRun][]lagged{}
+	found := map[*ProxyRun][]Lagged{}
 	for i, p := range live {
 		if !lists[i].ok || len(lists[i].versions) == 0 {
 			// Unknown, or a proxy that does not carry the module at all
@@ -435,7 +414,7 @@ func (r *runner) comparePath(ctx context.Context, path string, ks []int, vs []st
 		}
 		served := map[string]bool{}
 		for j, k := range ks {
-			if p.serves(k) {
+			if p.Serves(k) {
 				served[vs[j]] = true
 			}
 		}
@@ -445,25 +424,25 @@ func (r *runner) comparePath(ctx context.Context, path string, ks []int, vs []st
 				claims = append(claims, v)
 			}
 		}
-		if l := lists[i].latest; l != "" && semver.Compare(l, newest) < 0 && lists[i].versions[newest] && !served[newest] {
+		if l := lists[i].atLatest; l != "" && semver.Compare(l, newest) < 0 && lists[i].versions[newest] && !served[newest] {
 			// It has the newest version but @latest still answers an
 			// older one: a stale @latest cache.
-			found[p] = append(found[p], lagged{id: path + "@" + newest, others: latestOf(lists, live, newest), latest: true, stale: l})
+			found[p] = append(found[p], Lagged{ID: path + "@" + newest, Others: latestOf(lists, live, newest), Latest: true, Stale: l})
 		}
 		sort.Slice(claims, func(a, b int) bool { return semver.Compare(claims[a], claims[b]) > 0 })
 		if len(claims) > lagConfirmMax {
 			claims = claims[:lagConfirmMax]
 		}
 		for _, v := range claims {
-			u, err := versionURL(p.url, module.Version{Path: path, Version: v}, "info")
+			u, err := versionURL(p.URL, module.Version{Path: path, Version: v}, "info")
 			if err != nil {
 				continue
 			}
-			res := r.cfg.Client.Do(ctx, probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantInfo, Role: p.role})
+			res := r.cfg.Client.Do(ctx, probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantInfo, Role: p.Role})
 			if res.Cause == cause.NotFound {
 				others := append([]string(nil), have[v]...)
 				sort.Strings(others)
-				found[p] = append(found[p], lagged{id: path + "@" + v, others: others, latest: v == newest})
+				found[p] = append(found[p], Lagged{ID: path + "@" + v, Others: others, Latest: v == newest})
 			}
 		}
 	}
@@ -471,11 +450,11 @@ func (r *runner) comparePath(ctx context.Context, path string, ks []int, vs []st
 }
 
 // latestOf names the proxies whose @latest is v.
-func latestOf(lists []listing, live []*proxyRun, v string) []string {
+func latestOf(lists []listing, live []*ProxyRun, v string) []string {
 	var out []string
 	for i, l := range lists {
-		if l.latest == v {
-			out = append(out, goenv.Redact(live[i].url))
+		if l.atLatest == v {
+			out = append(out, goenv.Redact(live[i].URL))
 		}
 	}
 	sort.Strings(out)
@@ -483,19 +462,19 @@ func latestOf(lists []listing, live []*proxyRun, v string) []string {
 }
 
 // listing asks a proxy for a path's @v/list and @latest.
-func (r *runner) listing(ctx context.Context, p *proxyRun, esc string) listing {
-	listURL, _ := goenv.ProxyURL(p.url, esc+"/@v/list") // p.url parsed as GOPROXY was
-	latestURL, _ := goenv.ProxyURL(p.url, esc+"/@latest")
+func (r *runner) listing(ctx context.Context, p *ProxyRun, esc string) listing {
+	listURL, _ := goenv.ProxyURL(p.URL, esc+"/@v/list") // p.url parsed as GOPROXY was
+	latestURL, _ := goenv.ProxyURL(p.URL, esc+"/@latest")
 	var list, latest probe.Result
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		list = r.cfg.Client.Do(ctx, probe.Request{Method: http.MethodGet, URL: listURL, Want: cause.WantList, Role: p.role, MaxBody: 1 << 20})
+		list = r.cfg.Client.Do(ctx, probe.Request{Method: http.MethodGet, URL: listURL, Want: cause.WantList, Role: p.Role, MaxBody: 1 << 20})
 	}()
 	go func() {
 		defer wg.Done()
-		latest = r.cfg.Client.Do(ctx, probe.Request{Method: http.MethodGet, URL: latestURL, Want: cause.WantInfo, Role: p.role})
+		latest = r.cfg.Client.Do(ctx, probe.Request{Method: http.MethodGet, URL: latestURL, Want: cause.WantInfo, Role: p.Role})
 	}()
 	wg.Wait()
 	l := listing{versions: map[string]bool{}}
@@ -513,7 +492,7 @@ func (r *runner) listing(ctx context.Context, p *proxyRun, esc string) listing {
 	if latest.OK() {
 		var info struct{ Version string }
 		if json.Unmarshal(latest.Body, &info) == nil && semver.IsValid(info.Version) {
-			l.latest = info.Version
+			l.atLatest = info.Version
 			l.versions[info.Version] = true
 		}
 	}

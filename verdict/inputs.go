@@ -1,24 +1,24 @@
-package checks
+package verdict
 
 import (
 	"fmt"
 	"strings"
 
 	"github.com/gopreflight/gopreflight/cause"
+	"github.com/gopreflight/gopreflight/checks"
 	"github.com/gopreflight/gopreflight/goenv"
-	"github.com/gopreflight/gopreflight/report"
 )
 
 // inputFindings names what fails the build in go.mod itself, before any
 // download: a local replacement directory that is missing, and a
 // requirement written as a query, which `go build` (-mod=readonly, the
 // default) refuses to resolve because that would change go.mod.
-func (res *Result) inputFindings() []report.Finding {
-	var out []report.Finding
+func (res result) inputFindings() []Finding {
+	var out []Finding
 	var missing, queries, hostless []int
 	for i, t := range res.Plan.Targets {
 		switch {
-		case goenv.NoHost(res.Outcomes[i].via) && res.Outcomes[i].status != report.StatusOK:
+		case goenv.NoHost(res.Outcomes[i].Via) && res.Outcomes[i].Status != checks.StatusOK:
 			hostless = append(hostless, i)
 		case t.Problem != "":
 			missing = append(missing, i)
@@ -33,8 +33,8 @@ func (res *Result) inputFindings() []report.Finding {
 			where = append(where, fmt.Sprintf("%s:%d", t.Pos.File, t.Pos.Line))
 			details = append(details, t.ID()+": "+t.Problem)
 		}
-		out = append(out, report.Finding{
-			Severity: report.SeverityError, Cause: cause.NotFound,
+		out = append(out, Finding{
+			Severity: SeverityError, Cause: cause.NotFound,
 			Title:     fmt.Sprintf("%s replaced by a local directory that is missing", plural(len(missing), "module version")),
 			Detail:    "The go command reads the replacement's go.mod from disk and fails (\"replacement directory … does not exist\") as soon as the module graph or a package needs it: " + strings.Join(details, "; ") + ". Required at " + strings.Join(where, ", ") + ".",
 			Advice:    "Check out or create the directory (a git submodule not initialised, a path relative to the wrong go.mod), or drop the replace directive.",
@@ -42,9 +42,9 @@ func (res *Result) inputFindings() []report.Finding {
 		})
 	}
 	if len(hostless) > 0 {
-		via := res.Outcomes[hostless[0]].via
-		out = append(out, report.Finding{
-			Severity: report.SeverityError, Cause: cause.TCPUnreachable,
+		via := res.Outcomes[hostless[0]].Via
+		out = append(out, Finding{
+			Severity: SeverityError, Cause: cause.TCPUnreachable,
 			Title:     fmt.Sprintf("%s cannot be fetched: GOPROXY entry %s names no host", plural(len(hostless), "module version"), via),
 			Detail:    "The go command accepts the entry, but every request to it fails (\"http: no Host in request URL\"); it moves on to the next entry only after '|', never after ','.",
 			Advice:    "Fix GOPROXY: give the entry its host, or remove it.",
@@ -59,8 +59,8 @@ func (res *Result) inputFindings() []report.Finding {
 			lines = append(lines, fmt.Sprintf("%s:%d: %s %s", t.Pos.File, t.Pos.Line, t.Module.Path, t.Module.Version))
 			get = append(get, t.Module.Path+"@"+t.Module.Version)
 		}
-		out = append(out, report.Finding{
-			Severity: report.SeverityError, Cause: cause.GoModUpdate,
+		out = append(out, Finding{
+			Severity: SeverityError, Cause: cause.GoModUpdate,
 			Title:     fmt.Sprintf("go.mod names %s where versions belong: `go build` fails with \"updates to go.mod needed\"", nQueries(len(queries))),
 			Detail:    "A branch, a tag prefix such as v1.2, or another query is resolved only by commands allowed to rewrite go.mod (go get, go mod tidy, GOFLAGS=-mod=mod); `go build` and `go test` run with -mod=readonly and stop: " + strings.Join(lines, "; ") + ".",
 			Advice:    "Run `go mod tidy` (or `go get` with each query) to write the versions the queries resolve to into go.mod, and commit it.",
@@ -71,7 +71,7 @@ func (res *Result) inputFindings() []report.Finding {
 	return out
 }
 
-func (res *Result) ids(idx []int) []string {
+func (res result) ids(idx []int) []string {
 	s := make([]string, len(idx))
 	for k, i := range idx {
 		s[k] = res.Plan.Targets[i].ID()

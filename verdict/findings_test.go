@@ -1,12 +1,12 @@
-package checks
+package verdict
 
 import (
 	"strings"
 	"testing"
 
 	"github.com/gopreflight/gopreflight/cause"
+	"github.com/gopreflight/gopreflight/checks"
 	"github.com/gopreflight/gopreflight/probe"
-	"github.com/gopreflight/gopreflight/report"
 )
 
 // TestLocalPlace: an endpoint whose every address is loopback or private
@@ -27,7 +27,7 @@ func TestLocalPlace(t *testing.T) {
 		{"proxy.example", []string{"10.0.0.1", "8.8.8.8"}, ""},
 		{"proxy.example", nil, ""},
 	} {
-		ep := &report.Endpoint{Host: tc.host, Addresses: tc.addrs}
+		ep := &checks.Endpoint{Host: tc.host, Addresses: tc.addrs}
 		if got := localPlace(ep); got != tc.want {
 			t.Errorf("localPlace(%s %v) = %q, want %q", tc.host, tc.addrs, got, tc.want)
 		}
@@ -51,34 +51,6 @@ func TestModuleSubject(t *testing.T) {
 	}
 }
 
-// TestEndpointCauseKeepsTheRunsPhase: the probe's own connection names a
-// failure the run's requests only saw end to end, but a deadline it ran
-// into in a phase the run's requests got past (a slow path) does not
-// replace what they saw.
-func TestEndpointCauseKeepsTheRunsPhase(t *testing.T) {
-	for _, tc := range []struct {
-		run, diag, want cause.Code
-	}{
-		{cause.Timeout, cause.DNSTimeout, cause.Timeout},
-		{cause.Timeout, cause.TCPTimeout, cause.Timeout},
-		{cause.TLSTimeout, cause.TCPTimeout, cause.TLSTimeout},
-		{cause.TLSTimeout, cause.TLSTimeout, cause.TLSTimeout},
-		{cause.TCPTimeout, cause.DNSTimeout, cause.TCPTimeout},
-		{cause.TLSFailure, cause.TLSUnknownAuthority, cause.TLSUnknownAuthority},
-		{cause.Timeout, cause.TCPRefused, cause.TCPRefused},
-		{cause.TCPReset, cause.TLSTimeout, cause.TCPReset}, // reset after TLS: the run got past it
-		{cause.TCPRefused, cause.TLSTimeout, cause.TLSTimeout},
-		{cause.Timeout, cause.DNSBogon, cause.DNSBogon},
-	} {
-		ep := probe.Endpoint{Origin: "https://proxy.example", Host: "proxy.example", Requests: 2,
-			Failures: map[cause.Code]int{tc.run: 2}, LastCause: tc.run, LastDetail: "run",
-			Diagnosis: &probe.Diagnosis{Cause: tc.diag, Detail: "probe"}}
-		if got := endpointReport(ep).Cause; got != tc.want {
-			t.Errorf("run %s, probe %s: endpoint %s, want %s", tc.run, tc.diag, got, tc.want)
-		}
-	}
-}
-
 // TestLocalAdvice: at a loopback or private address the advice names the
 // process there, never a firewall.
 func TestLocalAdvice(t *testing.T) {
@@ -94,7 +66,7 @@ func TestLocalAdvice(t *testing.T) {
 		{cause.TLSHostnameMismatch, probe.RoleVCS, "192.168.0.7", "check the TLS setup of the git server listening there"},
 		{cause.TCPReset, probe.RoleRedirect, "127.0.0.1", "the server process there, or another program on that port, breaks the connection"},
 	} {
-		ep := &report.Endpoint{Host: tc.addr, Role: tc.role}
+		ep := &checks.Endpoint{Host: tc.addr, Role: tc.role}
 		got := localAdvice(tc.c, ep, tc.addr+":9", "")
 		if !strings.Contains(got, tc.want) || strings.Contains(strings.ToLower(got), "firewall") {
 			t.Errorf("%s at %s: %q, want it to say %q and no firewall", tc.c, tc.addr, got, tc.want)

@@ -1,4 +1,4 @@
-package checks
+package verdict
 
 import (
 	"fmt"
@@ -10,9 +10,9 @@ import (
 	"strings"
 
 	"github.com/gopreflight/gopreflight/cause"
+	"github.com/gopreflight/gopreflight/checks"
 	"github.com/gopreflight/gopreflight/goenv"
 	"github.com/gopreflight/gopreflight/probe"
-	"github.com/gopreflight/gopreflight/report"
 )
 
 // findings correlates module and endpoint results into the few
@@ -24,43 +24,39 @@ import (
 // interception, the intercepting issuer), then endpoints add what no
 // module failure shows: interception by a locally trusted CA, a broken
 // IPv6 path, split-horizon answers, an unreachable checksum database.
-func (res *Result) findings(rep *report.Report, eps []probe.Endpoint) []report.Finding {
-	fc := &findingContext{rep: rep, res: res, eps: map[string]*probe.Endpoint{}, reps: map[string]*report.Endpoint{}}
-	for i := range eps {
-		fc.eps[eps[i].Origin] = &eps[i]
+func (res result) findings(rep *Verdict) []Finding {
+	fc := &findingContext{rep: rep, res: res, eps: map[string]*probe.Endpoint{}, reps: map[string]*checks.Endpoint{}, resolver: res.Resolver}
+	for i := range res.Endpoints {
+		fc.eps[res.Endpoints[i].Origin] = &res.Endpoints[i]
 	}
 	for i := range rep.Endpoints {
 		fc.reps[rep.Endpoints[i].URL] = &rep.Endpoints[i]
-	}
-	if c := res.Config.Client; c != nil {
-		fc.resolver = c.ResolverName()
 	}
 	fc.covered = map[string]bool{}
 	out := fc.moduleFindings(fc.rep.Modules)
 	out = append(out, fc.coldFindings()...)
 	out = append(out, res.slowFindings()...)
 	out = append(out, fc.endpointFindings()...)
-	sort.SliceStable(out, func(i, j int) bool { return sevRank(out[i].Severity) > sevRank(out[j].Severity) })
 	return out
 }
 
 type findingContext struct {
-	rep      *report.Report
-	res      *Result
+	rep      *Verdict
+	res      result
 	eps      map[string]*probe.Endpoint
-	reps     map[string]*report.Endpoint
+	reps     map[string]*checks.Endpoint
 	resolver string
 	covered  map[string]bool // endpoints a module finding already names
 }
 
 type groupKey struct {
-	status string
+	status checks.Status
 	cause  cause.Code
 	where  string // culprit endpoint URL, the issuer for interception, else via
 	via    string
 }
 
-func (fc *findingContext) moduleFindings(mods []report.Module) []report.Finding {
+func (fc *findingContext) moduleFindings(mods []checks.Module) []Finding {
 	groups := map[groupKey][]string{}
 	culprits := map[groupKey][]string{}
 	details := map[groupKey]string{} // the first module's detail
@@ -73,7 +69,7 @@ func (fc *findingContext) moduleFindings(mods []report.Module) []report.Finding 
 	}
 	for _, m := range mods {
 		switch m.Status {
-		case report.StatusOK, report.StatusSkipped, report.StatusChecksumMismatch, report.StatusMissingSum:
+		case checks.StatusOK, checks.StatusSkipped, checks.StatusChecksumMismatch, checks.StatusMissingSum:
 			continue // checksum verdicts have their own findings (sumFindings)
 		}
 		if problem[m.ID()] || goenv.NoHost(m.Via) {
@@ -81,7 +77,7 @@ func (fc *findingContext) moduleFindings(mods []report.Module) []report.Finding 
 		}
 		k := groupKey{status: m.Status, cause: m.Cause, via: m.Via}
 		ep := fc.culprit(m)
-		if m.Status != report.StatusNotFound && ep != nil {
+		if m.Status != checks.StatusNotFound && ep != nil {
 			k.where = ep.URL
 			if m.Cause == cause.TLSUnknownAuthority && ep.TLS != nil && ep.TLS.Issuer != "" {
 				k.where, k.via = "issuer:"+ep.TLS.Issuer, ""
@@ -96,9 +92,9 @@ func (fc *findingContext) moduleFindings(mods []report.Module) []report.Finding 
 			culprits[k] = append(culprits[k], ep.URL)
 		}
 	}
-	var out []report.Finding
+	var out []Finding
 	for _, k := range order {
-		var eps []*report.Endpoint
+		var eps []*checks.Endpoint
 		for _, u := range culprits[k] {
 			eps = append(eps, fc.reps[u])
 			fc.covered[u] = true
@@ -111,47 +107,47 @@ func (fc *findingContext) moduleFindings(mods []report.Module) []report.Finding 
 // coldFindings: a version the module cache served, whose route fails, is
 // a warning naming the host and cause (a cold cache would fail there),
 // never a failed gate; behind GOPROXY=off it is a notice.
-func (fc *findingContext) coldFindings() []report.Finding {
-	var mods []report.Module
-	var mismatched, off []string
+func (fc *findingContext) coldFindings() []Finding {
+	var mods []checks.Module
+	var altered, off []string
 	mirrors := map[string]bool{}
 	detail := ""
 	for i, t := range fc.res.Plan.Targets {
 		o := fc.res.Outcomes[i]
-		if o.cold == nil || o.via != ViaCache || o.status != report.StatusOK {
+		if o.Cold == nil || o.Via != checks.ViaCache || o.Status != checks.StatusOK {
 			continue // the cache's own verdict is the finding
 		}
-		switch o.cold.status {
-		case report.StatusOK, report.StatusMissingSum, report.StatusSkipped:
+		switch o.Cold.Status {
+		case checks.StatusOK, checks.StatusMissingSum, checks.StatusSkipped:
 			// missing_sum does not depend on the cache: judged already.
-		case report.StatusTimeout:
+		case checks.StatusTimeout:
 			// The deadline came first: a route never asked, or a slow one
 			// still answering, has not shown that it would fail.
-			if o.cold.via != "" && !fc.res.slowRoute(o.cold.via) {
-				mods = append(mods, moduleReport(t, *o.cold))
+			if o.Cold.Via != "" && !fc.res.slowRoute(o.Cold.Via) {
+				mods = append(mods, checks.ModuleOf(t, *o.Cold))
 			}
-		case report.StatusUnreachable:
-			if o.cold.via == goenv.Off {
+		case checks.StatusUnreachable:
+			if o.Cold.Via == goenv.Off {
 				off = append(off, t.ID())
 			} else {
-				mods = append(mods, moduleReport(t, *o.cold))
+				mods = append(mods, checks.ModuleOf(t, *o.Cold))
 			}
-		case report.StatusChecksumMismatch:
-			if o.cold.sum.kind != mismatchMirror {
+		case checks.StatusChecksumMismatch:
+			if o.Cold.Sum.Kind != checks.MismatchMirror {
 				continue // go.sum or the database: not the route's doing
 			}
-			mismatched = append(mismatched, t.ID())
-			mirrors[o.cold.via] = true
+			altered = append(altered, t.ID())
+			mirrors[o.Cold.Via] = true
 			if detail == "" {
-				detail = o.cold.detail
+				detail = o.Cold.Detail
 			}
 		default:
-			mods = append(mods, moduleReport(t, *o.cold))
+			mods = append(mods, checks.ModuleOf(t, *o.Cold))
 		}
 	}
-	var out []report.Finding
+	var out []Finding
 	for _, f := range fc.moduleFindings(mods) {
-		f.Severity = report.SeverityWarning
+		f.Severity = SeverityWarning
 		f.Title = "served from the module cache; a cold cache would fail: " + f.Title
 		out = append(out, f)
 	}
@@ -160,26 +156,26 @@ func (fc *findingContext) coldFindings() []report.Finding {
 		if len(off) == 1 {
 			them = "it"
 		}
-		out = append(out, report.Finding{
-			Severity: report.SeverityNotice, Cause: cause.NotFound,
+		out = append(out, Finding{
+			Severity: SeverityNotice, Cause: cause.NotFound,
 			Title:     fmt.Sprintf("%s served from the module cache; with GOPROXY=off a cold cache could not fetch %s", moduleSubject(off), them),
 			Detail:    "GOPROXY=off forbids downloads: this build works only while GOMODCACHE holds these versions.",
 			Advice:    "Keep the module cache (restore it in CI), vendor the dependencies (go mod vendor), or set a GOPROXY for cache misses.",
 			Endpoints: []string{}, Modules: off,
 		})
 	}
-	if len(mismatched) > 0 {
+	if len(altered) > 0 {
 		var eps []string
 		for m := range mirrors {
 			eps = append(eps, m)
 		}
 		sort.Strings(eps)
-		out = append(out, report.Finding{
-			Severity: report.SeverityWarning, Cause: cause.ChecksumMismatch,
-			Title:     fmt.Sprintf("served from the module cache; a cold cache would fail: %s serves bytes that do not match for %s", strings.Join(eps, ", "), moduleSubject(mismatched)),
+		out = append(out, Finding{
+			Severity: SeverityWarning, Cause: cause.ChecksumMismatch,
+			Title:     fmt.Sprintf("served from the module cache; a cold cache would fail: %s serves bytes that do not match for %s", strings.Join(eps, ", "), moduleSubject(altered)),
 			Detail:    detail,
 			Advice:    "The cached copies match go.sum; the route's do not. Treat the mirror as corrupted or compromised for these versions and report it to its operator before a cache miss sends a build there.",
-			Endpoints: eps, Modules: mismatched,
+			Endpoints: eps, Modules: altered,
 		})
 	}
 	return out
@@ -188,7 +184,7 @@ func (fc *findingContext) coldFindings() []report.Finding {
 // culprit is the endpoint whose failure decided m: the host of its last
 // failing attempt or, when that proxy redirected to a host that then
 // failed the same way, the redirect target.
-func (fc *findingContext) culprit(m report.Module) *report.Endpoint {
+func (fc *findingContext) culprit(m checks.Module) *checks.Endpoint {
 	origin := ""
 	for _, a := range m.Attempts {
 		if a.Cause == m.Cause && a.URL != "" {
@@ -216,8 +212,8 @@ func (fc *findingContext) culprit(m report.Module) *report.Endpoint {
 	return fc.reps[origin]
 }
 
-func (fc *findingContext) moduleFinding(k groupKey, mods []string, eps []*report.Endpoint, detail string) report.Finding {
-	f := report.Finding{Severity: report.SeverityError, Cause: k.cause, Modules: mods, Endpoints: []string{}}
+func (fc *findingContext) moduleFinding(k groupKey, mods []string, eps []*checks.Endpoint, detail string) Finding {
+	f := Finding{Severity: SeverityError, Cause: k.cause, Modules: mods, Endpoints: []string{}}
 	for _, e := range eps {
 		f.Endpoints = append(f.Endpoints, e.URL)
 	}
@@ -239,17 +235,17 @@ func (fc *findingContext) moduleFinding(k groupKey, mods []string, eps []*report
 		f.Advice = "Fill the module cache where downloads are allowed (go mod download), vendor the dependencies (go mod vendor), or set a GOPROXY."
 		f.Endpoints = []string{}
 		return f
-	case k.status == report.StatusNotFound:
+	case k.status == checks.StatusNotFound:
 		f.Title = fmt.Sprintf("%s not found on %s", subject, k.via)
 		f.Detail = "The server answered 404/410: the version does not exist there. This is not network interference. " + fc.versionsDetail(mods)
 		f.Advice = "Check the version in go.mod (a typo or a deleted tag), or, for a private module, set GOPRIVATE so that the go command fetches it directly."
 		return f
 	}
-	var ep *report.Endpoint
+	var ep *checks.Endpoint
 	if len(eps) > 0 {
 		ep = eps[0]
 	}
-	if k.status == report.StatusTimeout && k.via == "" && ep == nil {
+	if k.status == checks.StatusTimeout && k.via == "" && ep == nil {
 		// Never asked: no host is to blame.
 		verb := " were"
 		if len(mods) == 1 {
@@ -263,7 +259,7 @@ func (fc *findingContext) moduleFinding(k groupKey, mods []string, eps []*report
 	what, advice, fix := fc.explain(k.cause, ep, eps, k.via)
 	f.Title = fmt.Sprintf("%s cannot be fetched: %s", subject, what)
 	f.Detail = detail
-	if k.status == report.StatusTimeout && k.cause == cause.Timeout {
+	if k.status == checks.StatusTimeout && k.cause == cause.Timeout {
 		advice = "Raise --timeout or --request-timeout, or check the network path: " + advice
 	}
 	f.Advice, f.Fix = advice, fix
@@ -272,7 +268,7 @@ func (fc *findingContext) moduleFinding(k groupKey, mods []string, eps []*report
 
 // explain says what a cause means at an endpoint, what to change and, where
 // a copy-paste fix exists, the fix.
-func (fc *findingContext) explain(c cause.Code, ep *report.Endpoint, eps []*report.Endpoint, via string) (what, advice, fix string) {
+func (fc *findingContext) explain(c cause.Code, ep *checks.Endpoint, eps []*checks.Endpoint, via string) (what, advice, fix string) {
 	host, hp := via, hostPortOf(via)
 	var role probe.Role
 	var pe *probe.Endpoint
@@ -393,7 +389,7 @@ func (fc *findingContext) explain(c cause.Code, ep *report.Endpoint, eps []*repo
 // networkAdvice completes explain for the causes of the resolver, the
 // connection and TLS: say which resolver, and where an alternative route
 // exists, name it.
-func (fc *findingContext) networkAdvice(c cause.Code, ep *report.Endpoint, pe *probe.Endpoint, what, host, hp string, role probe.Role) (string, string, string) {
+func (fc *findingContext) networkAdvice(c cause.Code, ep *checks.Endpoint, pe *probe.Endpoint, what, host, hp string, role probe.Role) (string, string, string) {
 	dnsCause := c == cause.DNSNXDomain || c == cause.DNSTimeout || c == cause.DNSFailure || c == cause.DNSBogon
 	if dnsCause && fc.resolver != "" && (ep == nil || ep.Via == "") {
 		what += "; resolver in use: " + fc.resolver
@@ -427,7 +423,7 @@ func (fc *findingContext) networkAdvice(c cause.Code, ep *report.Endpoint, pe *p
 // the internet: "on this machine (loopback)" or "on a private network",
 // else "". There no egress firewall stands between the runner and the
 // server, so advice to open one would send the reader the wrong way.
-func localPlace(ep *report.Endpoint) string {
+func localPlace(ep *checks.Endpoint) string {
 	if ep == nil {
 		return ""
 	}
@@ -459,7 +455,7 @@ func localPlace(ep *report.Endpoint) string {
 
 // localAdvice is the advice for a connection that fails at a loopback or
 // private address: the server process, not a firewall, is the suspect.
-func localAdvice(c cause.Code, ep *report.Endpoint, hp, alt string) string {
+func localAdvice(c cause.Code, ep *checks.Endpoint, hp, alt string) string {
 	what := map[probe.Role]string{
 		probe.RoleProxy: "proxy", probe.RoleCandidate: "proxy", probe.RoleToolchain: "proxy",
 		probe.RoleForwardProxy: "proxy", probe.RoleSumDB: "checksum database", probe.RoleVCS: "git server",
@@ -498,7 +494,7 @@ func (fc *findingContext) sumdbAdvice(host string) string {
 
 // alternative names a proxy or candidate other than ep that answered,
 // preferring the ranking's best complete one.
-func (fc *findingContext) alternative(ep *report.Endpoint) string {
+func (fc *findingContext) alternative(ep *checks.Endpoint) string {
 	for _, r := range fc.rep.Ranking {
 		if r.Complete && (ep == nil || r.URL != ep.URL) {
 			return r.URL
@@ -513,8 +509,8 @@ func (fc *findingContext) alternative(ep *report.Endpoint) string {
 }
 
 // endpointFindings reports what endpoints show beyond module failures.
-func (fc *findingContext) endpointFindings() []report.Finding {
-	var out []report.Finding
+func (fc *findingContext) endpointFindings() []Finding {
+	var out []Finding
 	for _, e := range fc.rep.Endpoints {
 		pe := fc.eps[e.URL]
 		if pe == nil {
@@ -524,8 +520,8 @@ func (fc *findingContext) endpointFindings() []report.Finding {
 		if d != nil && d.IPv6Broken {
 			for _, fr := range d.Families {
 				if fr.Family == "IPv6" && fr.Cause != cause.OK {
-					out = append(out, report.Finding{
-						Severity: report.SeverityWarning, Cause: fr.Cause, Endpoints: []string{e.URL}, Modules: []string{},
+					out = append(out, Finding{
+						Severity: SeverityWarning, Cause: fr.Cause, Endpoints: []string{e.URL}, Modules: []string{},
 						Title:  fmt.Sprintf("IPv6 to %s fails (%s) while IPv4 works", e.Host, fr.Cause),
 						Detail: fmt.Sprintf("%s: %s", fr.Address, fr.Detail),
 						Advice: "Go's dialer falls back to IPv4, so builds work, but each new connection waits first; fix the IPv6 route or firewall, or disable IPv6 on the runner.",
@@ -535,25 +531,25 @@ func (fc *findingContext) endpointFindings() []report.Finding {
 			}
 		}
 		if d != nil && d.Bogon && d.Cause == cause.OK && e.TLS != nil && e.TLS.Trusted {
-			out = append(out, report.Finding{
-				Severity: report.SeverityNotice, Cause: cause.DNSBogon, Endpoints: []string{e.URL}, Modules: []string{},
+			out = append(out, Finding{
+				Severity: SeverityNotice, Cause: cause.DNSBogon, Endpoints: []string{e.URL}, Modules: []string{},
 				Title:  fmt.Sprintf("%s resolves to reserved addresses (%s), and TLS there verifies", e.Host, strings.Join(e.Addresses, ", ")),
 				Detail: "Split-horizon DNS or a transparent proxy answers for this public name; resolver in use: " + d.Resolver + ".",
 				Advice: "Nothing to do if this is your network's design; otherwise check the resolver.",
 			})
 		}
 		if d != nil && d.TLS != nil && d.TLS.Trusted && !d.TLS.PublicRoots && cause.IsPublicName(e.Host) {
-			out = append(out, report.Finding{
-				Severity: report.SeverityNotice, Cause: cause.TLSUnknownAuthority, Endpoints: []string{e.URL}, Modules: []string{},
+			out = append(out, Finding{
+				Severity: SeverityNotice, Cause: cause.TLSUnknownAuthority, Endpoints: []string{e.URL}, Modules: []string{},
 				Title:  fmt.Sprintf("TLS to %s is intercepted by a locally trusted CA: %q", e.Host, d.TLS.Issuer),
 				Detail: "The chain verifies with this machine's roots but not with Mozilla's public roots: a TLS-inspecting proxy whose CA is installed here.",
 				Advice: "Builds work here. Tools that ship their own roots, and runners without this CA, will fail with an unknown authority.",
 			})
 		}
 		if e.Role == probe.RoleSumDB && !fc.covered[e.URL] && e.Cause != cause.OK && cause.Interference(e.Cause) {
-			what, advice, fix := fc.explain(e.Cause, &e, []*report.Endpoint{&e}, "")
-			out = append(out, report.Finding{
-				Severity: report.SeverityWarning, Cause: e.Cause, Endpoints: []string{e.URL}, Modules: []string{},
+			what, advice, fix := fc.explain(e.Cause, &e, []*checks.Endpoint{&e}, "")
+			out = append(out, Finding{
+				Severity: SeverityWarning, Cause: e.Cause, Endpoints: []string{e.URL}, Modules: []string{},
 				Title: "The checksum database cannot be reached: " + what, Detail: e.Detail, Advice: advice, Fix: fix,
 			})
 		}
@@ -661,11 +657,11 @@ func plural(n int, s string) string {
 	return fmt.Sprintf("%d %ss", n, s)
 }
 
-func sevRank(s string) int {
+func sevRank(s Severity) int {
 	switch s {
-	case report.SeverityError:
+	case SeverityError:
 		return 2
-	case report.SeverityWarning:
+	case SeverityWarning:
 		return 1
 	}
 	return 0
