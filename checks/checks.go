@@ -177,55 +177,27 @@ func (r *runner) registerEndpoints() {
 	}
 }
 
-// resolveAll runs a bounded pool of workers over the targets. When the
-// deadline passes, workers see a cancelled context, their requests end,
-// and after a short grace the remaining targets are reported timeout.
+// resolveAll resolves the targets on a bounded pool of workers. Targets
+// with an input problem or skipped need no request and are finished
+// first. When the deadline passes, workers see a cancelled context, their
+// requests end, and after a short grace the remaining targets are
+// reported timeout (snapshot).
 func (r *runner) resolveAll(ctx context.Context) {
-	work := make(chan int)
-	var wg sync.WaitGroup
-	workers := r.cfg.Client.Concurrency()
-	if workers > len(r.plan.Targets) {
-		workers = len(r.plan.Targets)
-	}
-	for i := 0; i < workers; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				o := r.resolve(ctx, r.plan.Targets[i])
-				r.finish(i, o)
-			}
-		}()
-	}
-	go func() {
-		defer close(work)
-		for i, t := range r.plan.Targets {
-			if t.Problem != "" {
-				r.finish(i, Outcome{Status: StatusNotFound, Cause: cause.NotFound, Detail: t.Problem})
-				continue
-			}
-			if t.Skip != "" {
-				r.finish(i, Outcome{Status: StatusSkipped, Cause: cause.OK, Detail: t.Skip})
-				continue
-			}
-			select {
-			case work <- i:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	finished := make(chan struct{})
-	go func() { wg.Wait(); close(finished) }()
-	select {
-	case <-finished:
-	case <-ctx.Done():
-		// Requests honour ctx; give them a moment to report.
-		select {
-		case <-finished:
-		case <-time.After(300 * time.Millisecond):
+	var fetch []int
+	for i, t := range r.plan.Targets {
+		switch {
+		case t.Problem != "":
+			r.finish(i, Outcome{Status: StatusNotFound, Cause: cause.NotFound, Detail: t.Problem})
+		case t.Skip != "":
+			r.finish(i, Outcome{Status: StatusSkipped, Cause: cause.OK, Detail: t.Skip})
+		default:
+			fetch = append(fetch, i)
 		}
 	}
+	startPool(ctx, len(fetch), r.cfg.Client.Concurrency(), func(k int) {
+		i := fetch[k]
+		r.finish(i, r.resolve(ctx, r.plan.Targets[i]))
+	}).waitDeadline(ctx)
 }
 
 func (r *runner) finish(i int, o Outcome) {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"time"
 
 	"golang.org/x/mod/module"
 
@@ -86,43 +85,16 @@ func (r *runner) lookupSums(ctx context.Context) func() *sumLookups {
 	}
 	l.db = sumdb.New(ctx, cfg, r.cfg.Client, r.cfg.Proxies)
 	var mu sync.Mutex
-	work := make(chan int)
-	finished := make(chan struct{})
-	var wg sync.WaitGroup
-	workers := min(len(jobs), r.cfg.Client.Concurrency())
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				t := r.plan.Targets[i]
-				a := l.db.Lookup(t.Module, t.Need == plan.NeedZip)
-				mu.Lock()
-				l.answers[i] = a
-				mu.Unlock()
-			}
-		}()
-	}
-	go func() {
-		defer close(work)
-		for _, i := range jobs {
-			select {
-			case work <- i:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	go func() { wg.Wait(); close(finished) }()
+	p := startPool(ctx, len(jobs), r.cfg.Client.Concurrency(), func(k int) {
+		i := jobs[k]
+		t := r.plan.Targets[i]
+		a := l.db.Lookup(t.Module, t.Need == plan.NeedZip)
+		mu.Lock()
+		l.answers[i] = a
+		mu.Unlock()
+	})
 	return func() *sumLookups {
-		select {
-		case <-finished:
-		case <-ctx.Done():
-			select {
-			case <-finished:
-			case <-time.After(300 * time.Millisecond):
-			}
-		}
+		p.waitDeadline(ctx)
 		mu.Lock()
 		defer mu.Unlock()
 		out := &sumLookups{db: l.db, answers: make(map[int]sumdb.Answer, len(jobs))}

@@ -47,7 +47,7 @@ func (r *runner) direct(ctx context.Context, m module.Version, need string) Outc
 		repo = r.cfg.InsteadOf().Rewrite(repo)
 	}
 	refsURL := strings.TrimSuffix(repo, "/") + "/info/refs?service=git-upload-pack"
-	res := r.send(ctx, goenv.Direct, probe.Request{Method: http.MethodGet, URL: refsURL, Want: cause.WantGitRefs, Role: probe.RoleVCS, MaxBody: 32 << 20})
+	res := r.send(ctx, goenv.Direct, probe.Request{Method: http.MethodGet, URL: refsURL, Want: cause.WantGitRefs, Role: probe.RoleVCS, MaxBody: probe.MaxGitRefsBody})
 	o.Attempts = append(o.Attempts, res.attempt)
 	if !res.OK() {
 		o.Status, o.Cause, o.Detail = statusOf(res.Cause), res.Cause, res.Detail
@@ -86,7 +86,7 @@ func (r *runner) discover(ctx context.Context, path string) (vcs.Root, []fetched
 	for _, s := range schemes {
 		f := r.send(ctx, goenv.Direct, probe.Request{
 			Method: http.MethodGet, URL: s + "://" + path + "?go-get=1",
-			Want: cause.WantGoImport, Role: probe.RoleVCS, MaxBody: 1 << 20,
+			Want: cause.WantGoImport, Role: probe.RoleVCS, MaxBody: probe.MaxGoImportBody,
 			Insecure: insecure,
 		})
 		tried = append(tried, f)

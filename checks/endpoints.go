@@ -2,7 +2,9 @@ package checks
 
 import (
 	"context"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 
@@ -51,30 +53,26 @@ func (r *runner) finishDiagnosis(ctx context.Context, outs []Outcome) map[string
 		seen[u] = true
 		asks = append(asks, ask{modID(m), u})
 	}
+	urls := slices.Sorted(maps.Keys(seen))
 	lists := map[string][]string{}
 	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for u := range seen {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			res := r.cfg.Client.Do(ctx, probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantList, Role: probe.RoleProxy})
-			if !res.OK() {
-				return
+	forEach(ctx, len(urls), len(urls), func(i int) {
+		u := urls[i]
+		res := r.cfg.Client.Do(ctx, probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantList, Role: probe.RoleProxy, MaxBody: probe.MaxListBody})
+		if !res.OK() {
+			return
+		}
+		var vs []string
+		for _, line := range strings.Split(string(res.Body), "\n") {
+			if f := strings.Fields(line); len(f) > 0 && semver.IsValid(f[0]) {
+				vs = append(vs, f[0])
 			}
-			var vs []string
-			for _, line := range strings.Split(string(res.Body), "\n") {
-				if f := strings.Fields(line); len(f) > 0 && semver.IsValid(f[0]) {
-					vs = append(vs, f[0])
-				}
-			}
-			semver.Sort(vs)
-			mu.Lock()
-			lists[u] = vs
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
+		}
+		semver.Sort(vs)
+		mu.Lock()
+		lists[u] = vs
+		mu.Unlock()
+	})
 	r.cfg.Client.WaitDiagnosis(ctx)
 	out := map[string][]string{}
 	for _, a := range asks {

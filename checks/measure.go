@@ -104,15 +104,12 @@ func (r *runner) measure(ctx context.Context, out []Outcome) *Measurement {
 	if len(m.Sample) == 0 || len(m.Proxies) == 0 {
 		return m
 	}
-	var wg sync.WaitGroup
 	for _, p := range m.Proxies {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r.measureProxy(ctx, m, p, out)
-		}()
+		p.Mods = make([]PairResult, len(m.Sample))
 	}
-	wg.Wait()
+	forEach(ctx, len(m.Proxies), len(m.Proxies), func(i int) {
+		r.measureProxy(ctx, m, m.Proxies[i], out)
+	})
 	r.freshness(ctx, m)
 	m.Expired = ctx.Err() != nil
 	return m
@@ -175,7 +172,6 @@ func sampleTargets(ts []*plan.Target, out []Outcome) ([]int, bool) {
 // doubles as the reachability check, so a dead proxy costs one request,
 // not one per module.
 func (r *runner) measureProxy(ctx context.Context, m *Measurement, p *ProxyRun, out []Outcome) {
-	p.Mods = make([]PairResult, len(m.Sample))
 	var ask []int
 	for k, i := range m.Sample {
 		if p.Role == probe.RoleProxy {
@@ -199,15 +195,10 @@ func (r *runner) measureProxy(ctx context.Context, m *Measurement, p *ProxyRun, 
 		}
 		return
 	}
-	var wg sync.WaitGroup
-	for _, k := range ask {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			p.Mods[k] = r.measurePair(ctx, p, r.plan.Targets[m.Sample[k]])
-		}()
-	}
-	wg.Wait()
+	forEach(ctx, len(ask), r.cfg.Client.Concurrency(), func(j int) {
+		k := ask[j]
+		p.Mods[k] = r.measurePair(ctx, p, r.plan.Targets[m.Sample[k]])
+	})
 }
 
 // sumdbName is the checksum database a proxy is asked about: GOSUMDB's,
@@ -273,7 +264,7 @@ func (r *runner) measurePair(ctx context.Context, p *ProxyRun, t *plan.Target) P
 	if err != nil {
 		return PairResult{Measured: true, Cause: cause.NotFound}
 	}
-	res := do(probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantMod, Role: p.Role, MaxBody: 16 << 20})
+	res := do(probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantMod, Role: p.Role, MaxBody: probe.MaxModBody})
 	pr.Cause = res.Cause
 	if res.OK() {
 		if c, _ := checkMod(res.Body, t); c != cause.OK {
@@ -350,20 +341,15 @@ func (r *runner) freshness(ctx context.Context, m *Measurement) {
 		paths = paths[:freshPaths]
 	}
 	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for _, pr := range paths {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			found := r.comparePath(ctx, pr.path, pr.ks, pr.vs, live)
-			mu.Lock()
-			for p, l := range found {
-				p.Lag = append(p.Lag, l...)
-			}
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
+	forEach(ctx, len(paths), len(paths), func(i int) {
+		pr := paths[i]
+		found := r.comparePath(ctx, pr.path, pr.ks, pr.vs, live)
+		mu.Lock()
+		for p, l := range found {
+			p.Lag = append(p.Lag, l...)
+		}
+		mu.Unlock()
+	})
 	for _, p := range live {
 		sort.Slice(p.Lag, func(i, j int) bool { return p.Lag[i].ID < p.Lag[j].ID })
 	}
@@ -384,15 +370,9 @@ func (r *runner) comparePath(ctx context.Context, path string, ks []int, vs []st
 		return nil
 	}
 	lists := make([]listing, len(live))
-	var wg sync.WaitGroup
-	for i, p := range live {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			lists[i] = r.listing(ctx, p, esc)
-		}()
-	}
-	wg.Wait()
+	forEach(ctx, len(live), len(live), func(i int) {
+		lists[i] = r.listing(ctx, live[i], esc)
+	})
 	// have: version -> proxies that list it (or give it as @latest).
 	have := map[string][]string{}
 	newest := ""
@@ -465,18 +445,13 @@ func latestOf(lists []listing, live []*ProxyRun, v string) []string {
 func (r *runner) listing(ctx context.Context, p *ProxyRun, esc string) listing {
 	listURL, _ := goenv.ProxyURL(p.URL, esc+"/@v/list") // p.url parsed as GOPROXY was
 	latestURL, _ := goenv.ProxyURL(p.URL, esc+"/@latest")
-	var list, latest probe.Result
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		list = r.cfg.Client.Do(ctx, probe.Request{Method: http.MethodGet, URL: listURL, Want: cause.WantList, Role: p.Role, MaxBody: 1 << 20})
-	}()
-	go func() {
-		defer wg.Done()
-		latest = r.cfg.Client.Do(ctx, probe.Request{Method: http.MethodGet, URL: latestURL, Want: cause.WantInfo, Role: p.Role})
-	}()
-	wg.Wait()
+	var res [2]probe.Result
+	reqs := [2]probe.Request{
+		{Method: http.MethodGet, URL: listURL, Want: cause.WantList, Role: p.Role, MaxBody: probe.MaxListBody},
+		{Method: http.MethodGet, URL: latestURL, Want: cause.WantInfo, Role: p.Role},
+	}
+	forEach(ctx, len(reqs), len(reqs), func(i int) { res[i] = r.cfg.Client.Do(ctx, reqs[i]) })
+	list, latest := res[0], res[1]
 	l := listing{versions: map[string]bool{}}
 	switch list.Cause {
 	case cause.OK:

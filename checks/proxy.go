@@ -240,7 +240,7 @@ func (r *runner) resolveQuery(ctx context.Context, base string, m module.Version
 	if err != nil {
 		return "", badPath(base, err)
 	}
-	f := r.send(ctx, base, probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantList, Role: probe.RoleProxy, MaxBody: 4 << 20})
+	f := r.send(ctx, base, probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantList, Role: probe.RoleProxy, MaxBody: probe.MaxListBody})
 	if !f.OK() {
 		return "", f
 	}
@@ -317,7 +317,7 @@ func (r *runner) get(ctx context.Context, base string, m module.Version, ext str
 	}
 	max := int64(0)
 	if ext == "mod" {
-		max = 16 << 20 // hashed whole
+		max = probe.MaxModBody
 	}
 	return r.send(ctx, base, probe.Request{Method: http.MethodGet, URL: u, Want: want, Role: roleOf(m), MaxBody: max})
 }
@@ -330,7 +330,7 @@ func (r *runner) zip(ctx context.Context, base string, m module.Version) fetched
 	if r.cfg.Depth == DepthFull {
 		// Spooled to disk and hashed from there: whole zips in memory
 		// would cost up to MaxBody per request in flight.
-		f := r.send(ctx, base, probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantZip, Role: roleOf(m), MaxBody: 512 << 20, SpoolTo: os.TempDir()})
+		f := r.send(ctx, base, probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantZip, Role: roleOf(m), MaxBody: probe.MaxZipBody, SpoolTo: os.TempDir()})
 		if f.Spool != "" {
 			f.ZipHash = zipFileHash(f.Spool)
 			os.Remove(f.Spool)

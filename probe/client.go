@@ -356,7 +356,7 @@ func (c *Client) do(ctx context.Context, r Request) Result {
 	}
 	max := r.MaxBody
 	if max == 0 {
-		max = 64 << 10
+		max = DefaultMaxBody
 	}
 	req.SetResponseHandler(func(resp *http.Response) error {
 		st.setPhase(cause.PhaseHTTP)
@@ -367,7 +367,7 @@ func (c *Client) do(ctx context.Context, r Request) Result {
 		if err == nil {
 			// Drain (bounded) so the connection is reused and a
 			// truncated body still shows as an error.
-			_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<20))
+			_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, MaxDrain))
 		}
 		st.body = body
 		return err

@@ -344,6 +344,6 @@ func (st *state) spoolBody(body io.Reader, dir string, max int64) error {
 	if _, err := io.Copy(st.spool, io.LimitReader(body, max)); err != nil {
 		return err
 	}
-	_, err := io.Copy(io.Discard, io.LimitReader(body, 64<<20))
+	_, err := io.Copy(io.Discard, io.LimitReader(body, MaxDrain))
 	return err
 }

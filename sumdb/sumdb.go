@@ -26,9 +26,6 @@ import (
 	"github.com/gopreflight/gopreflight/probe"
 )
 
-// maxBody bounds one answer: a lookup record or a hash tile is a few KB.
-const maxBody = 1 << 20
-
 // A DB is one checksum database for one run. Its methods are safe for
 // concurrent use.
 type DB struct {
@@ -149,7 +146,7 @@ func (d *DB) supported(proxy string) *Failure {
 	if err != nil {
 		return &Failure{Cause: cause.BadResponse, Detail: err.Error(), URL: goenv.Redact(proxy)}
 	}
-	res := d.client.Do(d.ctx, probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantSumDB, Role: probe.RoleProxy, MaxBody: maxBody, Memo: true})
+	res := d.client.Do(d.ctx, probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantSumDB, Role: probe.RoleProxy, MaxBody: probe.MaxSumDBBody, Memo: true})
 	if res.OK() && res.StatusCode == http.StatusOK {
 		return nil
 	}
@@ -288,7 +285,7 @@ func (o *ops) ReadRemote(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := o.db.client.Do(o.db.ctx, probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantSumDB, Role: probe.RoleSumDB, MaxBody: maxBody})
+	res := o.db.client.Do(o.db.ctx, probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantSumDB, Role: probe.RoleSumDB, MaxBody: probe.MaxSumDBBody})
 	if res.OK() && res.StatusCode == http.StatusOK {
 		return res.Body, nil
 	}
