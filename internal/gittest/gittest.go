@@ -65,6 +65,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gopreflight/gopreflight/internal/reqlog"
 )
 
 // Options configures a Server.
@@ -79,18 +81,6 @@ type Options struct {
 	AuthGoImport bool
 }
 
-// A Request is one request the server received.
-type Request struct {
-	Method string
-	Host   string // r.Host: the discovery host for proxied requests
-	Path   string // URL path, e.g. "/repo.git/info/refs"
-	Query  string // raw query, e.g. "service=git-upload-pack" or "go-get=1"
-	Proto  string
-	Proxy  bool // absolute-form (forward proxy) request or CONNECT
-	Header http.Header
-	Time   time.Time
-}
-
 // A Server serves git repositories and go-get discovery.
 type Server struct {
 	t    testing.TB
@@ -101,25 +91,22 @@ type Server struct {
 	srv  *httptest.Server
 	cgi  *cgi.Handler
 
-	mu        sync.Mutex
-	repos     map[string]*repo
-	imports   map[string]string // import prefix -> repo URL
-	reqs      []Request
-	overrides []override
-	tunnels   map[net.Conn]struct{}
-	closing   bool
-	nconf     int
-	wg        sync.WaitGroup // tunnel copiers
+	// Log records requests (Count matches "path?query") and holds the
+	// Handle overrides, for fault injection.
+	reqlog.Log
+
+	mu      sync.Mutex
+	repos   map[string]*repo
+	imports map[string]string // import prefix -> repo URL
+	tunnels map[net.Conn]struct{}
+	closing bool
+	nconf   int
+	wg      sync.WaitGroup // tunnel copiers
 }
 
 type repo struct {
 	work    string
 	commits int
-}
-
-type override struct {
-	match func(string) bool
-	h     http.Handler
 }
 
 // New starts a server, stopped at test cleanup. It skips the test if git is
@@ -332,55 +319,9 @@ func (s *Server) WriteGitConfig(hosts ...string) string {
 	return p
 }
 
-// Handle makes requests whose URL path satisfies match be answered by h, for
-// fault injection; the most recently registered match wins. A stalling
-// handler must return once r.Context() is done.
-func (s *Server) Handle(match func(path string) bool, h http.Handler) {
-	s.mu.Lock()
-	s.overrides = append(s.overrides, override{match, h})
-	s.mu.Unlock()
-}
-
-// Requests returns a copy of the request log.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.reqs...)
-}
-
-// Count returns how many requests had a path (with "?query" when present)
-// containing substr.
-func (s *Server) Count(substr string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, r := range s.reqs {
-		p := r.Path
-		if r.Query != "" {
-			p += "?" + r.Query
-		}
-		if strings.Contains(p, substr) {
-			n++
-		}
-	}
-	return n
-}
-
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	proxied := r.Method == http.MethodConnect || r.URL.IsAbs()
-	s.mu.Lock()
-	s.reqs = append(s.reqs, Request{
-		Method: r.Method, Host: r.Host, Path: r.URL.Path, Query: r.URL.RawQuery,
-		Proto: r.Proto, Proxy: proxied, Header: r.Header.Clone(), Time: time.Now(),
-	})
-	var h http.Handler
-	for i := len(s.overrides) - 1; i >= 0; i-- {
-		if s.overrides[i].match(r.URL.Path) {
-			h = s.overrides[i].h
-			break
-		}
-	}
-	s.mu.Unlock()
+	h := s.Record(r)
 
 	switch {
 	case h != nil:

@@ -45,6 +45,7 @@ import (
 	"golang.org/x/mod/semver"
 
 	"github.com/gopreflight/gopreflight/internal/modbuild"
+	"github.com/gopreflight/gopreflight/internal/reqlog"
 	"github.com/gopreflight/gopreflight/internal/sumdbtest"
 	"github.com/gopreflight/gopreflight/modhash"
 )
@@ -61,27 +62,22 @@ type Module struct {
 	Time    time.Time         // .info Time; zero means DefaultTime
 }
 
-// A Request is one request the proxy received.
-type Request struct {
-	Method string
-	Path   string // URL path, percent-decoded but still case-escaped ("/example.test/!upper/@v/list")
-	Proto  string // "HTTP/1.1", "HTTP/2.0"
-	Header http.Header
-	Time   time.Time
-}
-
 // A Server is a module proxy. Its methods are safe for concurrent use.
 type Server struct {
 	t      testing.TB
 	srv    *httptest.Server
 	closed chan struct{}
 
-	mu        sync.Mutex
-	mods      map[string]*entry // "path@version" -> entry
-	overrides []override
-	latency   time.Duration
-	reqs      []Request
-	sumdbs    map[string]http.Handler // sumdb name -> handler
+	// Log records requests and holds the Handle overrides (fault
+	// injection: 500, 410, an HTML page, a stall, a redirect); SetLatency
+	// applies to overridden answers too. A stalling handler must also
+	// return once Done() is done.
+	reqlog.Log
+
+	mu      sync.Mutex
+	mods    map[string]*entry // "path@version" -> entry
+	latency time.Duration
+	sumdbs  map[string]http.Handler // sumdb name -> handler
 }
 
 type entry struct {
@@ -93,11 +89,6 @@ type entry struct {
 	servedMod     []byte // Tamper: served instead of mod
 	servedZip     []byte // TamperZip: served instead of zip
 	status        int    // 0: served; 404: removed; 410: gone
-}
-
-type override struct {
-	match func(string) bool
-	h     http.Handler
 }
 
 // New starts a plain-HTTP proxy serving mods, stopped at test cleanup.
@@ -252,49 +243,11 @@ func (s *Server) Zip(path, version string) []byte {
 	return nil
 }
 
-// Handle makes requests whose URL path (percent-decoded, case-escaped, e.g.
-// "/example.test/!upper/@v/v1.0.0.zip") satisfies match be answered by h instead:
-// fault injection (500, 410, an HTML page, a stall, a redirect). The most
-// recently registered match wins; SetLatency still applies. A stalling
-// handler must return once r.Context() or Done() is done.
-func (s *Server) Handle(match func(path string) bool, h http.Handler) {
-	s.mu.Lock()
-	s.overrides = append(s.overrides, override{match, h})
-	s.mu.Unlock()
-}
-
-// ResetHandlers drops every Handle override.
-func (s *Server) ResetHandlers() {
-	s.mu.Lock()
-	s.overrides = nil
-	s.mu.Unlock()
-}
-
 // SetLatency delays every response by d.
 func (s *Server) SetLatency(d time.Duration) {
 	s.mu.Lock()
 	s.latency = d
 	s.mu.Unlock()
-}
-
-// Requests returns a copy of the request log.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.reqs...)
-}
-
-// Count returns how many requests had a path containing substr.
-func (s *Server) Count(substr string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, r := range s.reqs {
-		if strings.Contains(r.Path, substr) {
-			n++
-		}
-	}
-	return n
 }
 
 // ProxySumDB makes the proxy answer /sumdb/<db.Name()>/supported with 200
@@ -307,17 +260,9 @@ func (s *Server) ProxySumDB(db *sumdbtest.DB) {
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	p := r.URL.Path // the go command sends "!" as %21; match on the decoded form
+	h := s.Record(r) // on the decoded path: the go command sends "!" as %21
 	s.mu.Lock()
-	s.reqs = append(s.reqs, Request{Method: r.Method, Path: p, Proto: r.Proto, Header: r.Header.Clone(), Time: time.Now()})
 	latency := s.latency
-	var h http.Handler
-	for i := len(s.overrides) - 1; i >= 0; i-- {
-		if s.overrides[i].match(p) {
-			h = s.overrides[i].h
-			break
-		}
-	}
 	s.mu.Unlock()
 
 	if latency > 0 {

@@ -29,20 +29,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/sumdb"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
-)
 
-// A Request is one request the database received.
-type Request struct {
-	Method string
-	Path   string // URL path as received (under a proxy: after the /sumdb/<name> prefix)
-	Time   time.Time
-}
+	"github.com/gopreflight/gopreflight/internal/reqlog"
+)
 
 // A DB is a checksum database served over plain HTTP on 127.0.0.1.
 type DB struct {
@@ -54,18 +48,13 @@ type DB struct {
 	srv     *httptest.Server
 	handler http.Handler
 
-	mu        sync.Mutex
-	records   [][]byte
-	hashes    []tlog.Hash      // stored hashes, indexed by tlog storage index
-	ids       map[string]int64 // "path@version" -> record id
-	wrongKey  bool
-	overrides []override
-	reqs      []Request
-}
+	mu       sync.Mutex
+	records  [][]byte
+	hashes   []tlog.Hash      // stored hashes, indexed by tlog storage index
+	ids      map[string]int64 // "path@version" -> record id
+	wrongKey bool
 
-type override struct {
-	match func(string) bool
-	h     http.Handler
+	reqlog.Log // requests and Handle overrides; paths as the database sees them
 }
 
 // New starts a checksum database named name (a host name such as
@@ -130,36 +119,6 @@ func (db *DB) SignWithWrongKey(on bool) {
 	db.mu.Lock()
 	db.wrongKey = on
 	db.mu.Unlock()
-}
-
-// Handle makes requests whose path (as the database sees it, e.g.
-// "/lookup/example.test/a@v1.0.0") satisfies match be answered by h, for
-// fault injection. The most recently registered match wins. A handler that
-// stalls must return once r.Context() is done, or cleanup waits for it.
-func (db *DB) Handle(match func(path string) bool, h http.Handler) {
-	db.mu.Lock()
-	db.overrides = append(db.overrides, override{match, h})
-	db.mu.Unlock()
-}
-
-// Requests returns a copy of the request log.
-func (db *DB) Requests() []Request {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	return append([]Request(nil), db.reqs...)
-}
-
-// Count returns how many requests had a path containing substr.
-func (db *DB) Count(substr string) int {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	n := 0
-	for _, r := range db.reqs {
-		if strings.Contains(r.Path, substr) {
-			n++
-		}
-	}
-	return n
 }
 
 // Add records the hashes of path@version as a new log record:
@@ -240,17 +199,7 @@ func notExist(what string) error {
 func (db *DB) newHandler() http.Handler {
 	srv := sumdb.NewServer(ops{db})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		db.mu.Lock()
-		db.reqs = append(db.reqs, Request{Method: r.Method, Path: r.URL.Path, Time: time.Now()})
-		var h http.Handler
-		for i := len(db.overrides) - 1; i >= 0; i-- {
-			if db.overrides[i].match(r.URL.Path) {
-				h = db.overrides[i].h
-				break
-			}
-		}
-		db.mu.Unlock()
-		if h != nil {
+		if h := db.Record(r); h != nil {
 			h.ServeHTTP(w, r)
 			return
 		}
