@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -146,6 +147,33 @@ func TestBoolFlagForms(t *testing.T) {
 	code, _, stderr := runCLI([]string{"--checksums", "no", "."}, nil)
 	if code != exitInput || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "--checksums no") {
 		t.Errorf("--checksums no: exit %d, stderr %q; want 2 and one line naming the flag", code, stderr)
+	}
+}
+
+// TestFlagAfterPath: a flag written after the first PATH is named as
+// such (exit 2, one line), not reported as a file that does not exist;
+// after "--" or "-", or when such a file exists, it stays a PATH.
+func TestFlagAfterPath(t *testing.T) {
+	dir := writeModule(t, map[string]string{"go.mod": "module example.test/app\n\ngo 1.21\n"})
+	gomod := filepath.Join(dir, "go.mod")
+	misplaced := func(flag, path string) string {
+		return fmt.Sprintf("gopreflight: %s after the PATH %q: flags go before the paths (gopreflight [flags] [PATH ...])\n", flag, path)
+	}
+	for _, tt := range []struct {
+		args []string
+		code int
+		err  string
+	}{
+		{[]string{dir, "--checksums", "false"}, exitInput, misplaced("--checksums", dir)},
+		{[]string{dir, "-verbose"}, exitInput, misplaced("-verbose", dir)},
+		{[]string{gomod, dir, "--depth=mod"}, exitInput, misplaced("--depth=mod", gomod)},
+		{[]string{"--checksums", "false", dir}, exitOK, ""},
+		{[]string{dir, gomod}, exitOK, ""},
+	} {
+		code, _, stderr := runCLI(append([]string{"--offline", "--format", "json"}, tt.args...), map[string]string{"GOENV": "off", "GOFLAGS": "", "HOME": t.TempDir(), "GOMODCACHE": t.TempDir()})
+		if code != tt.code || (tt.err != "" && stderr != tt.err) {
+			t.Errorf("%q: exit %d, stderr %q; want %d, %q", tt.args, code, stderr, tt.code, tt.err)
+		}
 	}
 }
 

@@ -202,6 +202,31 @@ func isBoolFlag(f *flag.Flag) bool {
 	return ok && b.IsBoolFlag()
 }
 
+// flagAfterPath names a flag written after the first PATH (gopreflight .
+// --verbose): flags end at the first PATH, as for the go command, so it
+// would otherwise be read as a file that does not exist. An argument
+// that exists on disk, or one after "-" or "--", stays a PATH.
+func flagAfterPath(paths []string) error {
+	if len(paths) < 2 || paths[0] == "-" {
+		return nil
+	}
+	fs := newFlagSet(&options{check: preflight.DefaultOptions()}, func(string) string { return "" })
+	for _, a := range paths[1:] {
+		if a == "-" || a == "--" {
+			return nil
+		}
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || fs.Lookup(name) == nil {
+			continue
+		}
+		if _, err := os.Lstat(a); err == nil {
+			continue
+		}
+		return fmt.Errorf("%s after the PATH %q: flags go before the paths (gopreflight [flags] [PATH ...])", a, paths[0])
+	}
+	return nil
+}
+
 // isBoolWord: the values boolArgs documents, in any case.
 func isBoolWord(s string) bool {
 	s = strings.ToLower(s)
@@ -244,6 +269,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if opts.version {
 		printVersion(stdout, buildInfo())
 		return exitOK
+	}
+	if err := flagAfterPath(opts.check.Paths); err != nil {
+		fmt.Fprintf(stderr, "gopreflight: %v\n", err)
+		return exitInput
 	}
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "gopreflight: %s\n", textguard.Escape(goenv.Redact(err.Error())))

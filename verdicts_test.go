@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -215,7 +216,7 @@ func TestProxyURLWithQuery(t *testing.T) {
 	if out, ok := goRun(t, dir, vars, "mod", "download", "-json", "example.test/good", "example.test/Upper"); !ok {
 		t.Fatalf("judge: %s", out)
 	}
-	tr := runTool(t, map[string]string{"GOPROXY": proxy, "GOSUMDB": db.VerifierKey(), "GOFLAGS": "-mod=mod"}, "--retries", "0", dir)
+	tr := runTool(t, map[string]string{"GOPROXY": proxy, "GOSUMDB": db.VerifierKey(), "GOFLAGS": "-mod=mod"}, "--retries", "0", "--verbose", dir)
 	if tr.code != 0 {
 		t.Fatalf("exit %d, want 0 as the go command succeeds:\n%s", tr.code, tr.stdout)
 	}
@@ -229,6 +230,18 @@ func TestProxyURLWithQuery(t *testing.T) {
 	}
 	if strings.Contains(tr.stdout, "token=T") {
 		t.Errorf("the token reached the report:\n%s", tr.stdout)
+	}
+	// Module requests' URLs hold "/@v/" before the query: the token must
+	// not reach the JSON report's attempts nor the --verbose request log.
+	data, err := json.Marshal(tr.rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), "token=T") {
+		t.Errorf("the token reached the JSON report:\n%s", data)
+	}
+	if !strings.Contains(tr.stderr, "/@v/v1.0.0.mod?token=***") || strings.Contains(tr.stderr, "token=T") {
+		t.Errorf("the --verbose log should name the module requests with the token redacted:\n%s", tr.stderr)
 	}
 }
 

@@ -145,6 +145,10 @@ func TestRedact(t *testing.T) {
 		{"user:secret@proxy.example:3128", "***@proxy.example:3128"},
 		{"alice:s3,cr3t@127.0.0.1:18081", "***@127.0.0.1:18081"},
 		{"https://a.example,https://u:p@b.example|direct", "https://a.example,https://***@b.example|direct"},
+		// A module request's path holds "/@v/": the query after it is still the URL's.
+		{"GET http://127.0.0.1:8080/p/example.test/a/@v/v1.0.0.info?token=T -> 200 ok", "GET http://127.0.0.1:8080/p/example.test/a/@v/v1.0.0.info?token=*** -> 200 ok"},
+		{"https://u:p@h.example/m/@v/list", "https://***@h.example/m/@v/list"},
+		{"https://h.example/m/@latest?access_token=abc", "https://h.example/m/@latest?access_token=***"},
 		// Not secrets: left as written.
 		{"example.test/good@v1.0.0", "example.test/good@v1.0.0"},
 		{"https://a.example,direct", "https://a.example,direct"},

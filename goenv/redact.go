@@ -47,8 +47,10 @@ func schemeless(s string) bool {
 
 // urlPattern matches URLs in free text. The userinfo runs to the last @
 // before the path, so a password holding , | or quotes is taken whole;
-// the host part stops at the separators of lists and quoted text.
-var urlPattern = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://(?:[^\s/?#<>]*@)?[^\s"'<>|,@]*`)
+// the host and the path stop at the separators of lists and quoted text.
+// The path may hold @ (a module request's "/@v/", "/@latest"), so that a
+// query after it is matched, and redacted, with its URL.
+var urlPattern = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://(?:[^\s/?#<>]*@)?[^\s"'<>|,@/?#]*(?:[/?#][^\s"'<>|,]*)?`)
 
 // parseURL parses raw like url.Parse, also accepting a userinfo url.Parse
 // rejects (a password with | or "), which a proxy setting may still hold.
@@ -88,8 +90,14 @@ func redactURL(raw string) string {
 	u, err := parseURL(raw)
 	if err != nil {
 		// Keep nothing between :// and @ when the URL does not parse.
-		if i, j := strings.Index(raw, "://"), strings.LastIndex(raw, "@"); i >= 0 && j > i {
-			return raw[:i+3] + "***@" + raw[j+1:]
+		if i := strings.Index(raw, "://"); i >= 0 {
+			end := len(raw)
+			if k := strings.IndexAny(raw[i+3:], "/?#"); k >= 0 {
+				end = i + 3 + k // an @ in the path is not userinfo
+			}
+			if j := strings.LastIndex(raw[:end], "@"); j > i {
+				return raw[:i+3] + "***@" + raw[j+1:]
+			}
 		}
 		return raw
 	}

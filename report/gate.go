@@ -100,7 +100,7 @@ func (r *Report) verdict() string {
 			msg += fmt.Sprintf(" (%d skipped)", s.Skipped)
 		}
 		if !s.Passed {
-			msg += "; the gate failed on warnings"
+			msg += "; the gate failed on " + r.gatingCounts()
 		}
 		return msg
 	}
@@ -109,12 +109,26 @@ func (r *Report) verdict() string {
 
 // findingCounts is "2 errors, 1 warning".
 func (r *Report) findingCounts() string {
+	return r.countFindings(SeverityError, SeverityWarning)
+}
+
+// gatingCounts counts the findings of the levels the gate failed on:
+// errors, and warnings too under --fail-on warning.
+func (r *Report) gatingCounts() string {
+	if r.failOn == FailOnWarning {
+		return r.countFindings(SeverityError, SeverityWarning)
+	}
+	return r.countFindings(SeverityError)
+}
+
+// countFindings is "2 errors, 1 warning" for the given severities.
+func (r *Report) countFindings(severities ...Severity) string {
 	n := map[Severity]int{}
 	for _, f := range r.Findings {
 		n[f.Severity]++
 	}
 	var parts []string
-	for _, sev := range []Severity{SeverityError, SeverityWarning} {
+	for _, sev := range severities {
 		switch n[sev] {
 		case 0:
 		case 1:

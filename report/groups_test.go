@@ -226,3 +226,41 @@ func TestOneP95PerProxy(t *testing.T) {
 		t.Errorf("text shows the proxy's p95 %d times, want 2 (endpoints, ranking):\n%s", n, text.String())
 	}
 }
+
+// TestGateFailedWithEveryVersionFetched: when every needed version can be
+// fetched but the gate fails on findings (a go.mod query the build refuses,
+// a mirror serving other bytes, a lagging mirror under --fail-on warning),
+// the verdict names what it failed on: errors are never called warnings.
+func TestGateFailedWithEveryVersionFetched(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		failOn   string
+		findings []Finding
+		verdict  string
+	}{
+		{"one error", FailOnError, []Finding{{Severity: SeverityError, Cause: cause.GoModUpdate}},
+			"all 2 needed module versions can be fetched; the gate failed on 1 error"},
+		{"errors and a warning", FailOnError, []Finding{
+			{Severity: SeverityError, Cause: cause.GoModUpdate},
+			{Severity: SeverityError, Cause: cause.ChecksumMismatch},
+			{Severity: SeverityWarning, Cause: cause.MirrorLag},
+		}, "all 2 needed module versions can be fetched; the gate failed on 2 errors"},
+		{"a warning under --fail-on warning", FailOnWarning, []Finding{{Severity: SeverityWarning, Cause: cause.MirrorLag}},
+			"all 2 needed module versions can be fetched; the gate failed on 1 warning"},
+		{"an error and warnings under --fail-on warning", FailOnWarning, []Finding{
+			{Severity: SeverityError, Cause: cause.GoModUpdate},
+			{Severity: SeverityWarning, Cause: cause.MirrorLag},
+			{Severity: SeverityWarning, Cause: cause.MirrorLag},
+		}, "all 2 needed module versions can be fetched; the gate failed on 1 error, 2 warnings"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &Report{Summary: Summary{Modules: 2, OK: 2}, Findings: tc.findings}
+			if r.Gate(tc.failOn) {
+				t.Fatal("the gate passed")
+			}
+			if r.Mark() != "FAIL" || r.Verdict() != tc.verdict {
+				t.Errorf("%s: %s, want FAIL: %s", r.Mark(), r.Verdict(), tc.verdict)
+			}
+		})
+	}
+}
