@@ -581,3 +581,71 @@ func TestSumDBStalled(t *testing.T) {
 		t.Errorf("exit %d, want 0: a complete go.sum does not need the database", tr.code)
 	}
 }
+
+// TestWorkspaceMissingSum: in workspace mode the go command never requires
+// go.sum lines up front (cmd/go's mustHaveSums is false there, with or
+// without -mod=readonly): it adds a missing line to go.work.sum, asking
+// the checksum database first unless GOSUMDB=off. So a line go.sum lacks is
+// missing_sum only when the database cannot be used, as with -mod=mod.
+func TestWorkspaceMissingSum(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		env    func(w *sumWorld) []string
+		status report.Status
+		code   int
+	}{
+		{"checksum database", func(w *sumWorld) []string { return nil }, report.StatusOK, 0},
+		{"no -mod flag", func(w *sumWorld) []string { return []string{"GOFLAGS="} }, report.StatusOK, 0},
+		{"GOSUMDB=off", func(w *sumWorld) []string { return []string{"GOSUMDB=off"} }, report.StatusOK, 0},
+		{"database unreachable", func(w *sumWorld) []string {
+			return []string{"GOSUMDB=" + w.db.VerifierKey() + " http://" + faultserver.ClosedPort(t)}
+		}, report.StatusMissingSum, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newSumWorld(t)
+			// m1 requires b@v1.0.0, which m2's replace turns into b@v1.1.0
+			// for the whole workspace; no go.sum has a line for either.
+			w.dir = writeModule(t, map[string]string{
+				"go.work":   "go 1.22\n\nuse (\n\t./m1\n\t./m2\n)\n",
+				"m1/go.mod": "module example.test/m1\n\ngo 1.22\n\nrequire example.test/b v1.0.0\n",
+				"m1/m1.go":  "package m1\n\nimport _ \"example.test/b\"\n",
+				"m2/go.mod": "module example.test/m2\n\ngo 1.22\n\nreplace example.test/b v1.0.0 => example.test/b v1.1.0\n",
+			})
+			env := w.env(append([]string{"GOWORK="}, tc.env(w)...)...)
+			tr := runTool(t, env, "--retries", "0", w.dir)
+			if tr.code != tc.code {
+				t.Errorf("exit %d, want %d\n%s", tr.code, tc.code, tr.stdout)
+			}
+			m := tr.module(t, "example.test/b", "v1.1.0")
+			if m.Status != tc.status {
+				t.Errorf("b@v1.1.0: %s (%s), want %s", m.Status, m.Detail, tc.status)
+			}
+			if m.Status == report.StatusMissingSum && !strings.Contains(m.Detail, "go.work.sum") {
+				t.Errorf("detail %q does not say that workspace mode adds the line to go.work.sum", m.Detail)
+			}
+			ok, out := goWorkBuild(t, w.dir, env)
+			if ok != (tc.status == report.StatusOK) {
+				t.Errorf("the go command disagrees (ok=%v):\n%s", ok, out)
+			}
+			_, err := os.Stat(filepath.Join(w.dir, "go.work.sum"))
+			if ok && err != nil {
+				t.Errorf("the go command succeeded without writing go.work.sum: %v", err)
+			}
+		})
+	}
+}
+
+// goWorkBuild is the judge for a workspace: go build ./m1/... from the
+// go.work directory, with the tool's GOPROXY, GOSUMDB and GOFLAGS.
+func goWorkBuild(t *testing.T, dir string, env map[string]string) (bool, string) {
+	t.Helper()
+	var vars []string
+	for _, k := range []string{"GOPROXY", "GOSUMDB", "GOFLAGS", "GOWORK"} {
+		if v, ok := env[k]; ok {
+			vars = append(vars, k+"="+v)
+		}
+	}
+	out, ok := goRun(t, dir, vars, "build", "./m1/...")
+	return ok, out
+}

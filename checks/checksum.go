@@ -147,10 +147,13 @@ func (r *runner) verifySums(out []Outcome, l *sumLookups) Checksums {
 		if a.Fail != nil && (dbFail == nil || a.Fail.Security && !dbFail.Security) {
 			dbFail = a.Fail
 		}
-		judge(t, o, a, asked, l, modFlag == "mod", l.unreachable[i])
+		// A workspace adds missing lines to go.work.sum whatever -mod
+		// says, as -mod=mod adds them to go.sum.
+		modMod := modFlag == "mod" || t.Work
+		judge(t, o, a, asked, l, modMod, l.unreachable[i])
 		if o.Cold != nil {
 			// What a cold cache would meet: the route's bytes, judged alike.
-			judge(t, o.Cold, a, asked, l, modFlag == "mod", false)
+			judge(t, o.Cold, a, asked, l, modMod, false)
 		}
 		s := o.Sum
 		switch {
@@ -300,11 +303,15 @@ func judge(t *plan.Target, o *Outcome, a sumdb.Answer, asked bool, l *sumLookups
 		return
 	}
 	// go.sum lacks a line the build needs: the go command fails with
-	// "missing go.sum entry" unless -mod=mod lets it add the line, which
-	// it does from the database when GONOSUMDB does not exempt the module.
-	// The toolchain, never in go.sum, always comes from the database.
+	// "missing go.sum entry" unless -mod=mod or workspace mode lets it add
+	// the line, which it does from the database when GONOSUMDB does not
+	// exempt the module. The toolchain, never in go.sum, always comes from
+	// the database.
 	fromDB := modMod || t.Toolchain
 	but := "-mod=mod would add it, but "
+	if t.Work {
+		but = "workspace mode would add it to go.work.sum, but "
+	}
 	if t.Toolchain {
 		but = "the go command verifies toolchain downloads against the checksum database, but "
 	}

@@ -50,6 +50,10 @@ type Target struct {
 	Query bool
 	// Toolchain marks the toolchain module.
 	Toolchain bool
+	// Work: the workspace that needs it is a go.work, where the go command
+	// never requires go.sum lines up front (cmd/go's mustHaveSums): it
+	// adds a missing line to go.work.sum, as -mod=mod adds it to go.sum.
+	Work bool
 	// Sum and ModSum are the go.sum lines, when present.
 	Sum, ModSum *workspace.Sum
 	// SumFile is the go.sum the module's lines belong in.
@@ -109,10 +113,10 @@ func Build(wss []*workspace.Workspace, o Options) *Plan {
 	}
 	seen := map[key]*Target{}
 	count := map[module.Version]int{}
-	vendor := false
+	vendor, work := false, false
 	wsIndex := 0
 	add := func(t *Target) {
-		t.remote = !vendor
+		t.remote, t.Work = !vendor, work
 		k := key{t.Module, wsIndex}
 		if prev, ok := seen[k]; ok {
 			prev.remote = prev.remote || t.remote
@@ -135,7 +139,7 @@ func Build(wss []*workspace.Workspace, o Options) *Plan {
 	}
 	modFlag := o.Env.ModFlag()
 	for i, ws := range wss {
-		wsIndex = i
+		wsIndex, work = i, ws.Work != ""
 		vendor = modFlag == "vendor" || (ws.Vendored && modFlag != "mod" && modFlag != "readonly")
 		if vendor {
 			p.Vendored = append(p.Vendored, ws.Root)
