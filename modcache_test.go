@@ -151,7 +151,8 @@ func TestModuleCacheServes(t *testing.T) {
 // go.sum fails the go command with SECURITY ERROR, and gopreflight with
 // checksum_mismatch at the go.sum line, the route being fine. With
 // --depth full an extracted directory altered after the fact is found as
-// `go mod verify` finds it.
+// `go mod verify` finds it, and said to be what it is: go build does not
+// re-hash the directory and uses it as it is.
 func TestModuleCacheTampered(t *testing.T) {
 	sumLine := func(gosum, prefix string) int {
 		for i, l := range strings.Split(gosum, "\n") {
@@ -169,6 +170,8 @@ func TestModuleCacheTampered(t *testing.T) {
 		judge  []string // the go command that must fail
 		line   string   // the go.sum line reported
 		detail string
+		title  string // of the finding
+		builds bool   // go build succeeds all the same
 	}{
 		{
 			name: "ziphash",
@@ -178,6 +181,7 @@ func TestModuleCacheTampered(t *testing.T) {
 			judge:  []string{"build", "-o", os.DevNull, "."},
 			line:   "example.test/dep v1.0.0 h1:",
 			detail: "the module cache's zip of example.test/dep@v1.0.0 hashes to " + otherHash,
+			title:  "the go command fails with SECURITY ERROR",
 		},
 		{
 			name: "go.mod",
@@ -187,6 +191,7 @@ func TestModuleCacheTampered(t *testing.T) {
 			judge:  []string{"build", "-o", os.DevNull, "."},
 			line:   "example.test/dep v1.0.0/go.mod h1:",
 			detail: "the module cache's go.mod of example.test/dep@v1.0.0",
+			title:  "the go command fails with SECURITY ERROR",
 		},
 		{
 			name: "extracted directory, --depth full",
@@ -196,7 +201,9 @@ func TestModuleCacheTampered(t *testing.T) {
 			args:   []string{"--depth", "full"},
 			judge:  []string{"mod", "verify"},
 			line:   "example.test/dep v1.0.0 h1:",
-			detail: "dir has been modified",
+			detail: "go mod verify fails for example.test/dep@v1.0.0: the extracted directory ",
+			title:  "go mod verify fails; go build uses it as it is",
+			builds: true,
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -206,6 +213,9 @@ func TestModuleCacheTampered(t *testing.T) {
 				t.Fatalf("judge: go %s succeeded on a tampered cache:\n%s", strings.Join(tc.judge, " "), out)
 			} else if !strings.Contains(out, "SECURITY ERROR") && !strings.Contains(out, "has been modified") {
 				t.Fatalf("judge: go %s failed for another reason:\n%s", strings.Join(tc.judge, " "), out)
+			}
+			if out, err := w.goCmd(t, w.proxy.URL(), "build", "-o", os.DevNull, "."); (err == nil) != tc.builds {
+				t.Fatalf("judge: go build succeeded=%v, want %v:\n%s", err == nil, tc.builds, out)
 			}
 			tr := runTool(t, w.env(w.proxy.URL()), append(tc.args, w.app)...)
 			m := tr.module(t, "example.test/dep", "v1.0.0")
@@ -218,8 +228,11 @@ func TestModuleCacheTampered(t *testing.T) {
 			if !strings.Contains(m.Detail, tc.detail) {
 				t.Errorf("detail %q, want it to contain %q", m.Detail, tc.detail)
 			}
-			if f := findingTitled(tr.rep, "the module cache holds bytes that do not match go.sum"); f == nil || f.Severity != report.SeverityError {
-				t.Errorf("no error finding for the cache: %+v", tr.rep.Findings)
+			if f := findingTitled(tr.rep, tc.title); f == nil || f.Severity != report.SeverityError {
+				t.Errorf("no error finding titled %q for the cache: %+v", tc.title, tr.rep.Findings)
+			}
+			if tc.builds && (strings.Contains(tr.stdout, "SECURITY ERROR") || !strings.Contains(m.Detail, "go build uses")) {
+				t.Errorf("the report says the build fails, or not that it uses the altered copy: %s\n%s", m.Detail, tr.stdout)
 			}
 		})
 	}

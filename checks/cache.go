@@ -10,6 +10,7 @@ import (
 	"github.com/gopreflight/gopreflight/goenv"
 	"github.com/gopreflight/gopreflight/modcache"
 	"github.com/gopreflight/gopreflight/plan"
+	"github.com/gopreflight/gopreflight/workspace"
 )
 
 // cacheOn says whether the module cache serves versions in this run.
@@ -48,7 +49,7 @@ func (r *runner) fromCache(t *plan.Target) (Outcome, bool) {
 			where = e.Dir
 		}
 		if r.cfg.Depth == DepthFull {
-			o.Modified = verifyCached(e, t.Module)
+			o.Modified = verifyCached(e, t.Module, t.Sum)
 		}
 	}
 	o.Attempts = []Attempt{{Source: ViaCache, URL: "file://" + filepath.ToSlash(where), Cause: cause.OK, Detail: o.Detail}}
@@ -56,25 +57,31 @@ func (r *runner) fromCache(t *plan.Target) (Outcome, bool) {
 }
 
 // verifyCached re-hashes the cached zip and extracted directory and says
-// which differs from the recorded hash, as `go mod verify` reports it.
-func verifyCached(e modcache.Entry, m module.Version) string {
-	if e.Zip != "" {
-		h, err := modcache.HashZip(e.Zip)
-		if err != nil {
-			return err.Error()
+// which differs from the recorded hash, as `go mod verify` reports it:
+// compared with go.sum's line when it has the recorded hash (a line that
+// differs is a mismatch of its own), else with the recorded hash.
+func verifyCached(e modcache.Entry, m module.Version, sum *workspace.Sum) string {
+	ref := "the hash the cache recorded, " + e.ZipHash
+	if sum != nil && sum.Hash == e.ZipHash {
+		ref = "go.sum's " + sum.Hash
+	}
+	check := func(what string, hash func() (string, error)) string {
+		h, err := hash()
+		switch {
+		case err != nil:
+			return fmt.Sprintf("%s cannot be hashed: %v", what, err)
+		case h != e.ZipHash:
+			return fmt.Sprintf("%s hashes to %s, no longer matching %s", what, h, ref)
 		}
-		if h != e.ZipHash {
-			return fmt.Sprintf("zip has been modified (%s): it hashes to %s, the cache recorded %s", e.Zip, h, e.ZipHash)
+		return ""
+	}
+	if e.Zip != "" {
+		if s := check("the cached zip "+e.Zip, func() (string, error) { return modcache.HashZip(e.Zip) }); s != "" {
+			return s
 		}
 	}
 	if e.Dir != "" {
-		h, err := modcache.HashDir(e.Dir, m)
-		if err != nil {
-			return err.Error()
-		}
-		if h != e.ZipHash {
-			return fmt.Sprintf("dir has been modified (%s): it hashes to %s, the cache recorded %s", e.Dir, h, e.ZipHash)
-		}
+		return check("the extracted directory "+e.Dir, func() (string, error) { return modcache.HashDir(e.Dir, m) })
 	}
 	return ""
 }

@@ -68,6 +68,15 @@ func (res result) sumFindings() []Finding {
 			Endpoints: []string{}, Modules: ids(idx),
 		})
 	}
+	if idx := byKind[checks.MismatchCacheAltered]; len(idx) > 0 {
+		out = append(out, Finding{
+			Severity: SeverityError, Cause: cause.ChecksumMismatch,
+			Title:     fmt.Sprintf("the module cache's copy of %s was altered after download: go mod verify fails; go build uses it as it is", plural(len(idx), "module version")),
+			Detail:    first(idx),
+			Advice:    "The build compiles files that are not the ones go.sum vouches for. Find what wrote into GOMODCACHE (a build step, a tool run with -modcacherw, a cache restored from elsewhere); remove the altered copy (`go clean -modcache`, or that version's files under GOMODCACHE) and download again; go.sum is not at fault, do not edit it.",
+			Endpoints: []string{}, Modules: ids(idx),
+		})
+	}
 	for _, m := range mirrors {
 		idx := byMirror[m]
 		ref := "go.sum"
