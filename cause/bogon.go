@@ -79,8 +79,8 @@ func IsPublicName(host string) bool {
 }
 
 // BogonEvidence says whether a failure with c, at addresses a name
-// resolved to that are all reserved, completes the evidence SPEC section
-// 5 asks before calling it dns_bogon: the connection there failed (refused,
+// resolved to that are all reserved, completes the evidence contract §5
+// asks before calling it dns_bogon: the connection there failed (refused,
 // unreachable, reset, or a handshake that went wrong). An expired deadline
 // (tcp_timeout, tls_timeout) does not: a slow path or a short
 // --request-timeout runs out the same way, so it stays the timeout of the

@@ -2,8 +2,8 @@
 // go test, go mod download, go get, go list, with or without -x, with CI
 // noise, ANSI colours and CRLF line ends around it) and names each
 // module-fetch, checksum, toolchain and VCS failure in it: the log line,
-// the module, the URL and host, the phase and a cause code of SPEC
-// section 5. Judge then sets each failure beside a live run's report of
+// the module, the URL and host, the phase and a cause code of contract
+// §5 (docs/contract.md). Judge then sets each failure beside a live run's report of
 // the same build, to say whether it still happens.
 //
 // Log text is all there is here, so this is the one package that matches

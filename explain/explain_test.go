@@ -41,7 +41,7 @@ func TestPatterns(t *testing.T) {
 				t.Errorf("cause %s, want %s", fs[0].Cause, p.cause)
 			}
 			if !validCause(fs[0].Cause) {
-				t.Errorf("cause %q is not a SPEC code", fs[0].Cause)
+				t.Errorf("cause %q is not a contract cause code", fs[0].Cause)
 			}
 		})
 	}
