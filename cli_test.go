@@ -27,7 +27,7 @@ func runCLI(args []string, env map[string]string) (code int, stdout, stderr stri
 // TestHelp: --help (and -h, -help) print the grouped flags and examples
 // to stdout and exit 0; every flag is in exactly one group.
 func TestHelp(t *testing.T) {
-	for _, arg := range []string{"--help", "-h", "-help"} {
+	for _, arg := range []string{"--help", "-h", "-help", "help"} {
 		code, stdout, stderr := runCLI([]string{arg}, nil)
 		if code != exitOK || stderr != "" {
 			t.Errorf("%s: exit %d, stderr %q; want 0 and nothing on stderr", arg, code, stderr)

@@ -248,6 +248,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) > 0 && args[0] == "run" {
 		return runCommand(ctx, args[1:], getenv, stdout, stderr)
 	}
+	if len(args) == 1 && args[0] == "help" {
+		args = []string{"--help"} // as `go help` answers
+	}
 	// In Actions every line printed is a workflow command of ours (written
 	// to cmds) or guarded: file names, go.mod errors and server text
 	// cannot issue one.
