@@ -96,6 +96,9 @@ func (r *Report) verdict() string {
 	}
 	if failed == 0 {
 		msg := fmt.Sprintf("all %d needed module versions can be fetched", need)
+		if need == 1 {
+			msg = "the one needed module version can be fetched"
+		}
 		if s.Skipped > 0 {
 			msg += fmt.Sprintf(" (%d skipped)", s.Skipped)
 		}
@@ -103,6 +106,9 @@ func (r *Report) verdict() string {
 			msg += "; the gate failed on " + r.gatingCounts()
 		}
 		return msg
+	}
+	if need == 1 {
+		return fmt.Sprintf("the one needed module version cannot be fetched (%s)", r.failureCounts())
 	}
 	return fmt.Sprintf("%d of %d needed module versions cannot be fetched (%s)", failed, need, r.failureCounts())
 }
