@@ -2,7 +2,6 @@ package checks
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"os"
@@ -11,7 +10,6 @@ import (
 
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
-	"golang.org/x/mod/semver"
 
 	"github.com/gopreflight/gopreflight/cause"
 	"github.com/gopreflight/gopreflight/goenv"
@@ -163,8 +161,8 @@ func (r *runner) fromProxy(ctx context.Context, base string, t *plan.Target) Out
 	m := t.Module
 	if module.CanonicalVersion(m.Version) != m.Version {
 		// A query written in go.mod: resolve it as the go command would.
-		v, f := r.resolveQuery(ctx, base, m)
-		o.Attempts = append(o.Attempts, f.attempt)
+		v, atts, f := r.resolveQuery(ctx, base, m)
+		o.Attempts = append(o.Attempts, atts...)
 		if v == "" {
 			o.fail(f)
 			return o
@@ -211,55 +209,6 @@ func (r *runner) fromProxy(ctx context.Context, base string, t *plan.Target) Out
 	}
 	o.Status, o.Cause = StatusOK, cause.OK
 	return o
-}
-
-// resolveQuery resolves a non-canonical version: a semver prefix such as
-// v1.2 to the highest release @v/list has for it (a pre-release only when
-// no release matches), as cmd/go's Query does; anything else (a branch, a
-// commit) through .info. It returns "" and the failing request when the
-// query resolves to nothing.
-func (r *runner) resolveQuery(ctx context.Context, base string, m module.Version) (string, fetched) {
-	if !semver.IsValid(m.Version) {
-		f := r.get(ctx, base, m, "info", cause.WantInfo)
-		if !f.OK() {
-			return "", f
-		}
-		var v struct{ Version string }
-		if json.Unmarshal(f.Body, &v) != nil || v.Version == "" {
-			f.Cause, f.Detail = cause.BadResponse, ".info did not name a version"
-			f.attempt.Cause, f.attempt.Detail = f.Cause, f.Detail
-			return "", f
-		}
-		return v.Version, f
-	}
-	ep, err := module.EscapePath(m.Path)
-	if err != nil {
-		return "", badPath(base, err)
-	}
-	u, err := goenv.ProxyURL(base, ep+"/@v/list")
-	if err != nil {
-		return "", badPath(base, err)
-	}
-	f := r.send(ctx, base, probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantList, Role: probe.RoleProxy, MaxBody: probe.MaxListBody})
-	if !f.OK() {
-		return "", f
-	}
-	best := ""
-	for _, v := range strings.Fields(string(f.Body)) {
-		if v != m.Version && !strings.HasPrefix(v, m.Version+".") || !semver.IsValid(v) {
-			continue
-		}
-		// A release beats any pre-release; then the higher version wins.
-		if best == "" || (semver.Prerelease(best) != "") != (semver.Prerelease(v) != "") && semver.Prerelease(v) == "" ||
-			(semver.Prerelease(best) != "") == (semver.Prerelease(v) != "") && semver.Compare(v, best) > 0 {
-			best = v
-		}
-	}
-	if best == "" {
-		f.Cause, f.Detail = cause.NotFound, "no version in @v/list matches "+m.Version
-		f.attempt.Cause, f.attempt.Detail = f.Cause, f.Detail
-	}
-	return best, f
 }
 
 // checkMod verifies that a served go.mod parses and names the module
