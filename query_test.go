@@ -2,6 +2,7 @@ package main
 
 import (
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -70,6 +71,7 @@ func TestQueryRequire(t *testing.T) {
 		t.Skip("the go command is not installed: no judge for the differential test")
 	}
 	srv := goproxytest.New(t, queryFixtures...)
+	proxies := map[string]string{"http": srv.URL(), "file": fileMirror(t, srv.URL(), queryFixtures)}
 	tests := []struct{ path, query string }{
 		{"example.test/q", "latest"},
 		{"example.test/q", "upgrade"},
@@ -89,51 +91,59 @@ func TestQueryRequire(t *testing.T) {
 		{"example.test/legacy", "latest"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.path+"@"+tt.query, func(t *testing.T) {
-			gomod := "module example.test/app\n\ngo 1.21\n\nrequire " + tt.path + " " + tt.query + "\n"
-			want := judgeQuery(t, srv.URL(), gomod, tt.path)
+		for kind, proxy := range proxies {
+			t.Run(kind+"/"+tt.path+"@"+tt.query, func(t *testing.T) {
+				testQuery(t, proxy, tt.path, tt.query)
+			})
+		}
+	}
+}
 
-			dir := writeModule(t, map[string]string{"go.mod": gomod})
-			tr := runTool(t, map[string]string{"GOPROXY": srv.URL(), "GOMODCACHE": t.TempDir()}, "--retries", "0", "--fail-on", "never", dir)
-			if want == "" {
-				if tr.code == 2 {
-					return // refused as input, as the go command refuses it
-				}
-				if tr.rep == nil || len(tr.rep.Modules) != 1 || tr.rep.Modules[0].Status == report.StatusOK {
-					t.Fatalf("the go command fails on %s %s; exit %d, report %+v\n%s", tt.path, tt.query, tr.code, tr.rep, tr.stderr)
-				}
-				return
-			}
-			if tr.code != 0 || tr.rep == nil || len(tr.rep.Modules) != 1 {
-				t.Fatalf("exit %d, want 0 and one module:\n%s", tr.code, tr.stderr)
-			}
-			m := tr.rep.Modules[0]
-			if m.Status != report.StatusOK {
-				t.Fatalf("%s %s: %s (%s: %s), the go command resolves it to %s", tt.path, tt.query, m.Status, m.Cause, m.Detail, want)
-			}
-			ev, _ := module.EscapeVersion(want)
-			fetched := false
-			for _, a := range m.Attempts {
-				fetched = fetched || strings.HasSuffix(a.URL, "/@v/"+ev+".zip")
-			}
-			if !fetched {
-				t.Errorf("%s %s: no request for %s's zip in %+v", tt.path, tt.query, want, m.Attempts)
-			}
+// testQuery checks one query through one proxy against the judge.
+func testQuery(t *testing.T, proxy, path, query string) {
+	t.Helper()
+	gomod := "module example.test/app\n\ngo 1.21\n\nrequire " + path + " " + query + "\n"
+	want := judgeQuery(t, proxy, gomod, path)
 
-			// Readonly (go build's default): the query is an error of its
-			// own, and only that.
-			tr = runTool(t, map[string]string{"GOPROXY": srv.URL(), "GOMODCACHE": t.TempDir(), "GOFLAGS": ""}, "--retries", "0", dir)
-			if tr.code != 1 || tr.rep == nil {
-				t.Fatalf("readonly: exit %d, want 1:\n%s", tr.code, tr.stderr)
-			}
-			var causes []string
-			for _, f := range tr.rep.Findings {
-				causes = append(causes, string(f.Cause))
-			}
-			if len(causes) != 1 || causes[0] != "gomod_update" {
-				t.Errorf("readonly: findings %v, want only gomod_update", causes)
-			}
-		})
+	dir := writeModule(t, map[string]string{"go.mod": gomod})
+	tr := runTool(t, map[string]string{"GOPROXY": proxy, "GOMODCACHE": t.TempDir()}, "--retries", "0", "--fail-on", "never", dir)
+	if want == "" {
+		if tr.code == 2 {
+			return // refused as input, as the go command refuses it
+		}
+		if tr.rep == nil || len(tr.rep.Modules) != 1 || tr.rep.Modules[0].Status == report.StatusOK {
+			t.Fatalf("the go command fails on %s %s; exit %d, report %+v\n%s", path, query, tr.code, tr.rep, tr.stderr)
+		}
+		return
+	}
+	if tr.code != 0 || tr.rep == nil || len(tr.rep.Modules) != 1 {
+		t.Fatalf("exit %d, want 0 and one module:\n%s", tr.code, tr.stderr)
+	}
+	m := tr.rep.Modules[0]
+	if m.Status != report.StatusOK {
+		t.Fatalf("%s %s: %s (%s: %s), the go command resolves it to %s", path, query, m.Status, m.Cause, m.Detail, want)
+	}
+	ev, _ := module.EscapeVersion(want)
+	fetched := false
+	for _, a := range m.Attempts {
+		fetched = fetched || strings.HasSuffix(a.URL, "/@v/"+ev+".zip")
+	}
+	if !fetched {
+		t.Errorf("%s %s: no request for %s's zip in %+v", path, query, want, m.Attempts)
+	}
+
+	// Readonly (go build's default): the query is an error of its
+	// own, and only that.
+	tr = runTool(t, map[string]string{"GOPROXY": proxy, "GOMODCACHE": t.TempDir(), "GOFLAGS": ""}, "--retries", "0", dir)
+	if tr.code != 1 || tr.rep == nil {
+		t.Fatalf("readonly: exit %d, want 1:\n%s", tr.code, tr.stderr)
+	}
+	var causes []string
+	for _, f := range tr.rep.Findings {
+		causes = append(causes, string(f.Cause))
+	}
+	if len(causes) != 1 || causes[0] != "gomod_update" {
+		t.Errorf("readonly: findings %v, want only gomod_update", causes)
 	}
 }
 
@@ -150,4 +160,29 @@ func judgeQuery(t *testing.T, proxy, gomod, path string) string {
 		return ""
 	}
 	return strings.TrimSpace(string(out))
+}
+
+// fileMirror is a file:// GOPROXY built as users build one: the module
+// cache's download directory after `go mod download` of every fixture
+// (an @v/list of what was downloaded, no @latest).
+func fileMirror(t *testing.T, proxy string, mods []goproxytest.Module) string {
+	t.Helper()
+	env := goproxytest.GoEnv(t, "GOPROXY="+proxy)
+	var args []string
+	for _, m := range mods {
+		args = append(args, m.Path+"@"+m.Version)
+	}
+	cmd := exec.Command("go", append([]string{"mod", "download"}, args...)...)
+	cmd.Dir = t.TempDir()
+	cmd.Env = env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go mod download: %v\n%s", err, out)
+	}
+	for _, kv := range env {
+		if dir, ok := strings.CutPrefix(kv, "GOMODCACHE="); ok {
+			return "file://" + filepath.ToSlash(filepath.Join(dir, "cache", "download"))
+		}
+	}
+	t.Fatal("GoEnv sets no GOMODCACHE")
+	return ""
 }

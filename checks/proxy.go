@@ -141,16 +141,13 @@ func needed(t *plan.Target, depth string) []string {
 	return exts
 }
 
-// fromProxy asks one proxy for the files needed() lists: the .info and
+// fromProxy asks one proxy (or file:// directory) for the files needed() lists: the .info and
 // the .mod (the .mod alone for a go.mod-only version), and the zip (HEAD,
 // or a one-byte range where HEAD is refused) when the build needs it. The
 // requests run together; the first failure in protocol order decides.
 func (r *runner) fromProxy(ctx context.Context, base string, t *plan.Target) Outcome {
 	o := Outcome{Via: goenv.Redact(base)}
-	if goenv.IsFile(base) {
-		return r.fromFileProxy(base, t)
-	}
-	if goenv.NoHost(base) {
+	if goenv.NoHost(base) && !goenv.IsFile(base) {
 		// Nothing is sent and no host is contacted: as for the go
 		// command, the request fails, and only '|' moves on.
 		o.Status, o.Cause = StatusUnreachable, cause.TCPUnreachable
@@ -168,6 +165,9 @@ func (r *runner) fromProxy(ctx context.Context, base string, t *plan.Target) Out
 			return o
 		}
 		m.Version = v
+	}
+	if goenv.IsFile(base) {
+		return r.fromFileProxy(base, t, m, o.Attempts)
 	}
 	exts := needed(t, r.cfg.Depth)
 	results := make([]fetched, len(exts))
@@ -336,12 +336,12 @@ func (r *runner) record(source string, res probe.Result) fetched {
 }
 
 // fromFileProxy reads a file:// GOPROXY as the go command does.
-func (r *runner) fromFileProxy(base string, t *plan.Target) Outcome {
-	o := Outcome{Via: base}
+func (r *runner) fromFileProxy(base string, t *plan.Target, m module.Version, attempts []Attempt) Outcome {
+	o := Outcome{Via: base, Attempts: attempts}
 	u, _ := url.Parse(base)
 	dir := filepath.FromSlash(u.Path)
 	for _, ext := range needed(t, r.cfg.Depth) {
-		rel, err := versionPath(t.Module, ext)
+		rel, err := versionPath(m, ext)
 		if err != nil {
 			o.Status, o.Cause, o.Detail = StatusNotFound, cause.NotFound, err.Error()
 			return o

@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -125,15 +128,17 @@ func (qm *query) allows(v string) bool {
 func (r *runner) resolveQuery(ctx context.Context, base string, m module.Version) (string, []Attempt, fetched) {
 	qm, err := parseQuery(m.Path, m.Version)
 	if err != nil {
+		// No request is made: the go command stops on the query itself.
 		d := m.Path + "@" + m.Version + ": " + err.Error()
-		return "", nil, fetched{Result: probe.Result{Cause: cause.NotFound, Detail: d}}
+		f := fetched{Result: probe.Result{Cause: cause.NotFound, Detail: d}, attempt: Attempt{Source: r.redact(base), Cause: cause.NotFound, Detail: d}}
+		return "", []Attempt{f.attempt}, f
 	}
 	if qm.stat {
-		f := r.get(ctx, base, m, "info", cause.WantInfo)
+		f := r.askVersion(ctx, base, m, "info")
 		atts := []Attempt{f.attempt}
 		if c := module.CanonicalVersion(m.Version); !f.OK() && c != "" && c != m.Version && notExist(f) {
 			// Semantic versioning makes v1.0.0+meta and v1.0.0 equal.
-			fc := r.get(ctx, base, module.Version{Path: m.Path, Version: c}, "info", cause.WantInfo)
+			fc := r.askVersion(ctx, base, module.Version{Path: m.Path, Version: c}, "info")
 			atts = append(atts, fc.attempt)
 			if fc.OK() || !notExist(fc) {
 				f = fc // else the query's own not-found is the error, as in cmd/go
@@ -151,11 +156,7 @@ func (r *runner) resolveQuery(ctx context.Context, base string, m module.Version
 	if err != nil {
 		return "", nil, badPath(base, err)
 	}
-	u, err := goenv.ProxyURL(base, ep+"/@v/list")
-	if err != nil {
-		return "", nil, badPath(base, err)
-	}
-	list := r.send(ctx, base, probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantList, Role: probe.RoleProxy, MaxBody: probe.MaxListBody})
+	list := r.ask(ctx, base, ep+"/@v/list", cause.WantList, probe.MaxListBody)
 	atts := []Attempt{list.attempt}
 	if !list.OK() {
 		return "", atts, list
@@ -182,11 +183,7 @@ func (r *runner) resolveQuery(ctx context.Context, base string, m module.Version
 		return vs[len(vs)-1], atts, list
 	}
 	if qm.mayUseLatest {
-		lu, err := goenv.ProxyURL(base, ep+"/@latest")
-		if err != nil {
-			return "", atts, badPath(base, err)
-		}
-		lf := r.send(ctx, base, probe.Request{Method: http.MethodGet, URL: lu, Want: cause.WantInfo, Role: probe.RoleProxy})
+		lf := r.ask(ctx, base, ep+"/@latest", cause.WantInfo, 0)
 		atts = append(atts, lf.attempt)
 		v := ""
 		switch {
@@ -228,7 +225,7 @@ func (r *runner) filterVersions(ctx context.Context, base, path string, qm *quer
 			if !strings.HasSuffix(v, "+incompatible") {
 				lastCompatible = v
 			} else if lastCompatible != "" {
-				f := r.get(ctx, base, module.Version{Path: path, Version: lastCompatible}, "mod", cause.WantMod)
+				f := r.askVersion(ctx, base, module.Version{Path: path, Version: lastCompatible}, "mod")
 				atts = append(atts, f.attempt)
 				if !f.OK() {
 					return nil, nil, &f, atts
@@ -289,4 +286,38 @@ func infoVersion(f fetched) (string, fetched) {
 // or 410), the answers after which cmd/go tries something else.
 func notExist(f fetched) bool {
 	return f.Cause == cause.NotFound || f.StatusCode == http.StatusNotFound || f.StatusCode == http.StatusGone
+}
+
+// askVersion asks a proxy for one of a version's files (.info or .mod).
+func (r *runner) askVersion(ctx context.Context, base string, m module.Version, ext string) fetched {
+	rel, err := versionPath(m, ext)
+	if err != nil {
+		return badPath(base, err)
+	}
+	if ext == "mod" {
+		return r.ask(ctx, base, rel, cause.WantMod, probe.MaxModBody)
+	}
+	return r.ask(ctx, base, rel, cause.WantInfo, 0)
+}
+
+// ask fetches rel below a proxy: over HTTP, or from the directory a
+// file:// GOPROXY entry names, where a missing file is a 404 as for the
+// go command.
+func (r *runner) ask(ctx context.Context, base, rel string, want cause.Want, max int64) fetched {
+	if !goenv.IsFile(base) {
+		u, err := goenv.ProxyURL(base, rel)
+		if err != nil {
+			return badPath(base, err)
+		}
+		return r.send(ctx, base, probe.Request{Method: http.MethodGet, URL: u, Want: want, Role: probe.RoleProxy, MaxBody: max})
+	}
+	u, _ := url.Parse(base)
+	p := filepath.Join(filepath.FromSlash(u.Path), filepath.FromSlash(rel))
+	res := probe.Result{URL: "file://" + filepath.ToSlash(p), StatusCode: http.StatusOK, Cause: cause.OK}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		res.StatusCode, res.Cause, res.Detail = http.StatusNotFound, cause.NotFound, rel+": no such file"
+	}
+	res.Body = data
+	return r.record(base, res)
 }
