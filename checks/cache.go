@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 
@@ -100,14 +101,14 @@ func (r *runner) lookupDisabled() Outcome {
 
 // offline resolves a version the module cache lacks with no network:
 // only GOPROXY's file:// entries, in order, can serve it.
-func (r *runner) offline(t *plan.Target) Outcome {
+func (r *runner) offline(ctx context.Context, t *plan.Target) Outcome {
 	var attempts []Attempt
 	if !t.Direct { // GONOPROXY modules never use GOPROXY
 		for _, e := range r.cfg.Proxies {
 			if !goenv.IsFile(e.URL) {
 				continue
 			}
-			o := r.fromFileProxy(e.URL, t)
+			o := r.fromProxy(ctx, e.URL, t) // a file:// entry: no request leaves the machine
 			attempts = append(attempts, o.Attempts...)
 			if o.Status == StatusOK || !o.notExist() {
 				o.Attempts = attempts

@@ -250,7 +250,7 @@ func (r *runner) resolve(ctx context.Context, t *plan.Target) Outcome {
 	case r.cfg.Offline && hit:
 		o = cached
 	case r.cfg.Offline:
-		o = r.offline(t)
+		o = r.offline(ctx, t)
 	case t.Direct:
 		o = r.direct(ctx, t.Module, t.Need)
 	default:

@@ -2,7 +2,6 @@ package checks
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"os"
@@ -11,7 +10,6 @@ import (
 
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
-	"golang.org/x/mod/semver"
 
 	"github.com/gopreflight/gopreflight/cause"
 	"github.com/gopreflight/gopreflight/goenv"
@@ -143,16 +141,13 @@ func needed(t *plan.Target, depth string) []string {
 	return exts
 }
 
-// fromProxy asks one proxy for the files needed() lists: the .info and
+// fromProxy asks one proxy (or file:// directory) for the files needed() lists: the .info and
 // the .mod (the .mod alone for a go.mod-only version), and the zip (HEAD,
 // or a one-byte range where HEAD is refused) when the build needs it. The
 // requests run together; the first failure in protocol order decides.
 func (r *runner) fromProxy(ctx context.Context, base string, t *plan.Target) Outcome {
 	o := Outcome{Via: goenv.Redact(base)}
-	if goenv.IsFile(base) {
-		return r.fromFileProxy(base, t)
-	}
-	if goenv.NoHost(base) {
+	if goenv.NoHost(base) && !goenv.IsFile(base) {
 		// Nothing is sent and no host is contacted: as for the go
 		// command, the request fails, and only '|' moves on.
 		o.Status, o.Cause = StatusUnreachable, cause.TCPUnreachable
@@ -163,13 +158,16 @@ func (r *runner) fromProxy(ctx context.Context, base string, t *plan.Target) Out
 	m := t.Module
 	if module.CanonicalVersion(m.Version) != m.Version {
 		// A query written in go.mod: resolve it as the go command would.
-		v, f := r.resolveQuery(ctx, base, m)
-		o.Attempts = append(o.Attempts, f.attempt)
+		v, atts, f := r.resolveQuery(ctx, base, m)
+		o.Attempts = append(o.Attempts, atts...)
 		if v == "" {
 			o.fail(f)
 			return o
 		}
 		m.Version = v
+	}
+	if goenv.IsFile(base) {
+		return r.fromFileProxy(base, t, m, o.Attempts)
 	}
 	exts := needed(t, r.cfg.Depth)
 	results := make([]fetched, len(exts))
@@ -211,55 +209,6 @@ func (r *runner) fromProxy(ctx context.Context, base string, t *plan.Target) Out
 	}
 	o.Status, o.Cause = StatusOK, cause.OK
 	return o
-}
-
-// resolveQuery resolves a non-canonical version: a semver prefix such as
-// v1.2 to the highest release @v/list has for it (a pre-release only when
-// no release matches), as cmd/go's Query does; anything else (a branch, a
-// commit) through .info. It returns "" and the failing request when the
-// query resolves to nothing.
-func (r *runner) resolveQuery(ctx context.Context, base string, m module.Version) (string, fetched) {
-	if !semver.IsValid(m.Version) {
-		f := r.get(ctx, base, m, "info", cause.WantInfo)
-		if !f.OK() {
-			return "", f
-		}
-		var v struct{ Version string }
-		if json.Unmarshal(f.Body, &v) != nil || v.Version == "" {
-			f.Cause, f.Detail = cause.BadResponse, ".info did not name a version"
-			f.attempt.Cause, f.attempt.Detail = f.Cause, f.Detail
-			return "", f
-		}
-		return v.Version, f
-	}
-	ep, err := module.EscapePath(m.Path)
-	if err != nil {
-		return "", badPath(base, err)
-	}
-	u, err := goenv.ProxyURL(base, ep+"/@v/list")
-	if err != nil {
-		return "", badPath(base, err)
-	}
-	f := r.send(ctx, base, probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantList, Role: probe.RoleProxy, MaxBody: probe.MaxListBody})
-	if !f.OK() {
-		return "", f
-	}
-	best := ""
-	for _, v := range strings.Fields(string(f.Body)) {
-		if v != m.Version && !strings.HasPrefix(v, m.Version+".") || !semver.IsValid(v) {
-			continue
-		}
-		// A release beats any pre-release; then the higher version wins.
-		if best == "" || (semver.Prerelease(best) != "") != (semver.Prerelease(v) != "") && semver.Prerelease(v) == "" ||
-			(semver.Prerelease(best) != "") == (semver.Prerelease(v) != "") && semver.Compare(v, best) > 0 {
-			best = v
-		}
-	}
-	if best == "" {
-		f.Cause, f.Detail = cause.NotFound, "no version in @v/list matches "+m.Version
-		f.attempt.Cause, f.attempt.Detail = f.Cause, f.Detail
-	}
-	return best, f
 }
 
 // checkMod verifies that a served go.mod parses and names the module
@@ -387,12 +336,12 @@ func (r *runner) record(source string, res probe.Result) fetched {
 }
 
 // fromFileProxy reads a file:// GOPROXY as the go command does.
-func (r *runner) fromFileProxy(base string, t *plan.Target) Outcome {
-	o := Outcome{Via: base}
+func (r *runner) fromFileProxy(base string, t *plan.Target, m module.Version, attempts []Attempt) Outcome {
+	o := Outcome{Via: base, Attempts: attempts}
 	u, _ := url.Parse(base)
 	dir := filepath.FromSlash(u.Path)
 	for _, ext := range needed(t, r.cfg.Depth) {
-		rel, err := versionPath(t.Module, ext)
+		rel, err := versionPath(m, ext)
 		if err != nil {
 			o.Status, o.Cause, o.Detail = StatusNotFound, cause.NotFound, err.Error()
 			return o
