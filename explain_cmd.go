@@ -197,12 +197,7 @@ func explainFailures(ctx context.Context, opts *options, path string, fs []expla
 		}
 	}
 
-	render, _ := report.Lookup(opts.format)
-	if opts.format == "github" {
-		render = func(w io.Writer, r *report.Report) error {
-			return report.GitHubWith(w, r, report.GitHubOptions{Workspace: getenv("GITHUB_WORKSPACE"), NoAnnotations: !opts.annotations})
-		}
-	}
+	render := opts.renderer(getenv)
 	if err := render(stdout, rep); err != nil {
 		fmt.Fprintf(stderr, "gopreflight: writing report: %v\n", err)
 	}
