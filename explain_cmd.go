@@ -44,7 +44,7 @@ input; run the command's own status (2 when it cannot start).
 // runExplain is `gopreflight explain`.
 func runExplain(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	path, args := cutPathFlag(args)
-	opts, logs, err := parseExplainFlags(args, getenv, stderr)
+	opts, logs, err := parseExplainFlags(args, getenv)
 	if err != nil {
 		return usageError(err, stderr)
 	}
@@ -80,7 +80,7 @@ func runCommand(ctx context.Context, args []string, getenv func(string) string, 
 		return usageError(errors.New("run: want -- COMMAND [ARGS...]"), stderr)
 	}
 	command := args[i+1:]
-	opts, extra, err := parseExplainFlags(args[:i], getenv, stderr)
+	opts, extra, err := parseExplainFlags(args[:i], getenv)
 	if err == nil && len(extra) > 0 {
 		err = fmt.Errorf("run: %q before --: want flags only", extra[0])
 	}
@@ -197,12 +197,7 @@ func explainFailures(ctx context.Context, opts *options, path string, fs []expla
 		}
 	}
 
-	render, _ := report.Lookup(opts.format)
-	if opts.format == "github" {
-		render = func(w io.Writer, r *report.Report) error {
-			return report.GitHubWith(w, r, report.GitHubOptions{Workspace: getenv("GITHUB_WORKSPACE"), NoAnnotations: !opts.annotations})
-		}
-	}
+	render := opts.renderer(getenv)
 	if err := render(stdout, rep); err != nil {
 		fmt.Fprintf(stderr, "gopreflight: writing report: %v\n", err)
 	}
@@ -328,7 +323,7 @@ func parseLog(name string) ([]explain.Failure, error) {
 
 // parseExplainFlags parses the check's flags; what follows them is
 // returned (LOGs for explain).
-func parseExplainFlags(args []string, getenv func(string) string, stderr io.Writer) (*options, []string, error) {
+func parseExplainFlags(args []string, getenv func(string) string) (*options, []string, error) {
 	opts, err := parseFlags(args, getenv)
 	if err != nil {
 		return nil, nil, err

@@ -326,12 +326,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	rep.Version = &build
 	passed := rep.Gate(opts.failOn)
 
-	render, _ := report.Lookup(opts.format)
-	if opts.format == "github" {
-		render = func(w io.Writer, r *report.Report) error {
-			return report.GitHubWith(w, r, report.GitHubOptions{Workspace: getenv("GITHUB_WORKSPACE"), NoAnnotations: !opts.annotations})
-		}
-	}
+	render := opts.renderer(getenv)
 	if ghactions.Active(getenv) && opts.format != "github" {
 		// The github format stops commands around its own text.
 		g := ghactions.Guard(stdout)

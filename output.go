@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -46,4 +47,16 @@ func writeJSON(path string, rep *report.Report) error {
 		return fmt.Errorf("writing report %s: %w", path, werr)
 	}
 	return nil
+}
+
+// renderer is the renderer --format names; the github format takes the
+// workspace (annotation paths) and --annotations.
+func (o *options) renderer(getenv func(string) string) report.Renderer {
+	if o.format == "github" {
+		return func(w io.Writer, r *report.Report) error {
+			return report.GitHubWith(w, r, report.GitHubOptions{Workspace: getenv("GITHUB_WORKSPACE"), NoAnnotations: !o.annotations})
+		}
+	}
+	render, _ := report.Lookup(o.format) // parseFlags checked the name
+	return render
 }

@@ -87,11 +87,7 @@ func sanitizeValue(v reflect.Value, clean func(string) string) {
 // cell is s for a text table: one line, at most MaxCell bytes, with an
 // ellipsis where it was cut (the JSON report holds it whole).
 func cell(s string) string {
-	s = oneLine(s)
-	if len(s) <= MaxCell {
-		return s
-	}
-	return textguard.Clip(s, MaxCell)
+	return textguard.Clip(oneLine(s), MaxCell)
 }
 
 // capWriter passes at most max bytes to w, then one note saying the
