@@ -61,10 +61,7 @@ func maskSecrets(stderr io.Writer, getenv func(string) string, env *goenv.Env, o
 // the job summary and, with --set-env, the recommended GOPROXY for later
 // steps. A runner file that cannot be written is a warning, not a failure
 // of the check.
-//
-// raw holds the proxy URLs as configured: the report redacts credentials,
-// but the GOPROXY later steps use must keep them (the runner masks them).
-func publish(opts *options, getenv func(string) string, rep *report.Report, raw []string, stderr io.Writer) {
+func publish(opts *options, getenv func(string) string, rep *report.Report, stderr io.Writer) {
 	gh := ghactions.New(stderr, getenv)
 	said := map[string]bool{}
 	warn := func(err error) {
@@ -94,7 +91,7 @@ func publish(opts *options, getenv func(string) string, rep *report.Report, raw 
 		warn(gh.AddSummary(report.MarkdownSummary(rep, report.SummaryBudget)))
 	}
 	if opts.setEnv && rep.Recommendation.GOPROXY != "" {
-		v, err := unredactProxyList(rep.Recommendation.GOPROXY, raw)
+		v, err := unredactProxyList(rep.Recommendation.GOPROXY, configuredProxies(opts))
 		warn(err)
 		if err == nil {
 			warn(gh.SetEnv("GOPROXY", v))
@@ -114,6 +111,22 @@ func setEnvElsewhere(rep *report.Report) string {
 	default:
 		return msg + "; to use the recommendation here: export GOPROXY='" + rec + "'"
 	}
+}
+
+// configuredProxies are the proxy URLs as configured, GOPROXY's entries
+// and the candidates: the report redacts credentials, but the GOPROXY
+// later steps use must keep them (the runner masks them).
+func configuredProxies(opts *options) []string {
+	raw := append([]string(nil), opts.check.Candidates...)
+	if opts.check.Env == nil {
+		return raw
+	}
+	if proxies, err := goenv.ParseProxyList(opts.check.Env.GOPROXY); err == nil {
+		for _, e := range proxies {
+			raw = append(raw, e.URL)
+		}
+	}
+	return raw
 }
 
 // unredactProxyList puts back the credentials Redact took out of each

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/gopreflight/gopreflight/ghactions"
+	"github.com/gopreflight/gopreflight/goenv"
 	"github.com/gopreflight/gopreflight/internal/goproxytest"
 	"github.com/gopreflight/gopreflight/report"
 )
@@ -256,7 +257,7 @@ func mustRead(t *testing.T, path string) []byte {
 func TestPublishSetEnv(t *testing.T) {
 	// The report redacts credentials; GITHUB_ENV must carry the real URL
 	// the build step needs.
-	raw := []string{"https://ci:s3cret@auth.example", "https://proxy.example"}
+	configured := &goenv.Env{GOPROXY: "https://ci:s3cret@auth.example,https://proxy.example"}
 	for _, tc := range []struct{ rec, env string }{
 		{"https://proxy.example,direct", "https://proxy.example,direct"},
 		{"https://***@auth.example|https://proxy.example,direct", "https://ci:s3cret@auth.example|https://proxy.example,direct"},
@@ -267,7 +268,9 @@ func TestPublishSetEnv(t *testing.T) {
 		rep := &report.Report{Recommendation: report.Recommendation{GOPROXY: rec},
 			Ranking: []report.Rank{{URL: "https://slow.example", Rank: 2, Complete: true}, {URL: "https://fast.example", Rank: 1, Complete: true}, {URL: "https://lag.example", Rank: 3}}}
 		var stderr bytes.Buffer
-		publish(&options{setEnv: true, summary: true}, func(k string) string { return s.env[k] }, rep, raw, &stderr)
+		opts := &options{setEnv: true, summary: true}
+		opts.check.Env = configured
+		publish(opts, func(k string) string { return s.env[k] }, rep, &stderr)
 		exported := heredocs(t, s.env["GITHUB_ENV"])
 		outputs := heredocs(t, s.env["GITHUB_OUTPUT"])
 		if rec != "" && (len(exported) != 1 || exported["GOPROXY"] != tc.env) || rec == "" && exported != nil {

@@ -43,10 +43,21 @@ input; run the command's own status (2 when it cannot start).
 
 // runExplain is `gopreflight explain`.
 func runExplain(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	// In Actions every line is a workflow command of ours (written to
+	// cmds) or guarded: paths, go.mod errors, log lines and server text
+	// cannot issue one.
+	cmds := stderr
+	stderr, flush := guardActions(stderr, getenv)
+	defer flush()
 	path, args := cutPathFlag(args)
 	opts, logs, err := parseExplainFlags(args, getenv)
 	if err != nil {
 		return usageError(err, stderr)
+	}
+	if opts.format != "github" { // the github format stops commands around its own text
+		var flushOut func()
+		stdout, flushOut = guardActions(stdout, getenv)
+		defer flushOut()
 	}
 	var fs []explain.Failure
 	if len(logs) == 0 {
@@ -64,7 +75,7 @@ func runExplain(ctx context.Context, args []string, getenv func(string) string, 
 	if names == "-" {
 		names = "stdin"
 	}
-	code, err := explainFailures(ctx, opts, path, fs, names, getenv, stdout, stderr)
+	code, err := explainFailures(ctx, opts, path, fs, names, getenv, stdout, stderr, cmds)
 	if err != nil {
 		fmt.Fprintf(stderr, "gopreflight explain: %s\n", goenv.Redact(err.Error()))
 		return exitInput
@@ -74,10 +85,15 @@ func runExplain(ctx context.Context, args []string, getenv func(string) string, 
 
 // runCommand is `gopreflight run -- COMMAND [ARGS...]`.
 func runCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	// The command's own output passes through unchanged (its workflow
+	// commands are its own); gopreflight's lines are guarded in Actions.
+	cmds := stderr
+	msgs, flush := guardActions(stderr, getenv)
+	defer flush()
 	path, args := cutPathFlag(args)
 	i := slices.Index(args, "--")
 	if i < 0 || i == len(args)-1 {
-		return usageError(errors.New("run: want -- COMMAND [ARGS...]"), stderr)
+		return usageError(errors.New("run: want -- COMMAND [ARGS...]"), msgs)
 	}
 	command := args[i+1:]
 	opts, extra, err := parseExplainFlags(args[:i], getenv)
@@ -85,13 +101,13 @@ func runCommand(ctx context.Context, args []string, getenv func(string) string, 
 		err = fmt.Errorf("run: %q before --: want flags only", extra[0])
 	}
 	if err != nil {
-		return usageError(err, stderr)
+		return usageError(err, msgs)
 	}
 	// The output is kept in a file, not in memory: a build log can be
 	// larger than the memory a CI runner has to spare.
 	capture, err := os.CreateTemp("", "gopreflight-run-*.log")
 	if err != nil {
-		fmt.Fprintf(stderr, "gopreflight run: %v\n", err)
+		fmt.Fprintf(msgs, "gopreflight run: %v\n", err)
 		return exitInput
 	}
 	defer os.Remove(capture.Name())
@@ -108,7 +124,7 @@ func runCommand(ctx context.Context, args []string, getenv func(string) string, 
 		return exitOK
 	case errors.As(err, &exit):
 	default:
-		fmt.Fprintf(stderr, "gopreflight run: %v\n", err)
+		fmt.Fprintf(msgs, "gopreflight run: %v\n", err)
 		return exitInput
 	}
 	status := exit.ExitCode()
@@ -116,24 +132,29 @@ func runCommand(ctx context.Context, args []string, getenv func(string) string, 
 		status = exitGate // killed by a signal: still a failure
 	}
 	if _, err := capture.Seek(0, io.SeekStart); err != nil {
-		fmt.Fprintf(stderr, "gopreflight run: %v\n", err)
+		fmt.Fprintf(msgs, "gopreflight run: %v\n", err)
 		return status
 	}
 	fs, err := explain.Parse(capture, strings.Join(command, " "))
 	if err != nil {
-		fmt.Fprintf(stderr, "gopreflight run: reading the output: %v\n", err)
+		fmt.Fprintf(msgs, "gopreflight run: reading the output: %v\n", err)
 		return status
 	}
 	// The report goes to stderr: stdout is the command's.
-	if _, err := explainFailures(ctx, opts, path, fs, "the output of "+command[0], getenv, stderr, stderr); err != nil {
-		fmt.Fprintf(stderr, "gopreflight run: %s\n", goenv.Redact(err.Error()))
+	out := msgs
+	if opts.format == "github" {
+		out = cmds // the github format stops commands around its own text
+	}
+	if _, err := explainFailures(ctx, opts, path, fs, "the output of "+command[0], getenv, out, msgs, cmds); err != nil {
+		fmt.Fprintf(msgs, "gopreflight run: %s\n", goenv.Redact(err.Error()))
 	}
 	return status
 }
 
 // explainFailures checks live what fs name and renders the report. The
 // exit code is 0 when fs is empty, 1 otherwise; an error is unusable input.
-func explainFailures(ctx context.Context, opts *options, path string, fs []explain.Failure, what string, getenv func(string) string, stdout, stderr io.Writer) (int, error) {
+// Masks go to cmds, the unguarded stderr.
+func explainFailures(ctx context.Context, opts *options, path string, fs []explain.Failure, what string, getenv func(string) string, stdout, stderr, cmds io.Writer) (int, error) {
 	if len(fs) == 0 {
 		rep := &report.Report{Schema: report.Schema, ToolVersion: version, Started: time.Now(), Explained: []report.Explained{}}
 		rep.Summary.Passed = true
@@ -157,7 +178,7 @@ func explainFailures(ctx context.Context, opts *options, path string, fs []expla
 	}
 	opts.check.Env = env
 	if ghactions.Active(getenv) {
-		maskSecrets(stderr, getenv, env, opts)
+		maskSecrets(cmds, getenv, env, opts)
 	}
 	paths, cleanup, err := explainPaths(path, fs)
 	if err != nil {
@@ -207,7 +228,7 @@ func explainFailures(ctx context.Context, opts *options, path string, fs []expla
 		}
 	}
 	if ghactions.Active(getenv) {
-		publish(opts, getenv, rep, opts.check.Candidates, stderr)
+		publish(opts, getenv, rep, stderr)
 	}
 	return exitGate, nil
 }

@@ -255,11 +255,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// to cmds) or guarded: file names, go.mod errors and server text
 	// cannot issue one.
 	cmds := stderr
-	if ghactions.Active(getenv) {
-		g := ghactions.Guard(stderr)
-		defer g.Flush()
-		stderr = g
-	}
+	stderr, flush := guardActions(stderr, getenv)
+	defer flush()
 	opts, err := parseFlags(args, getenv)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -327,11 +324,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	passed := rep.Gate(opts.failOn)
 
 	render := opts.renderer(getenv)
-	if ghactions.Active(getenv) && opts.format != "github" {
-		// The github format stops commands around its own text.
-		g := ghactions.Guard(stdout)
-		defer g.Flush()
-		stdout = g
+	if opts.format != "github" { // the github format stops commands around its own text
+		var flushOut func()
+		stdout, flushOut = guardActions(stdout, getenv)
+		defer flushOut()
 	}
 	if err := render(stdout, rep); err != nil {
 		fmt.Fprintf(stderr, "gopreflight: writing report: %v\n", err)
@@ -342,13 +338,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}
 	if ghactions.Active(getenv) {
-		raw := append([]string(nil), opts.check.Candidates...)
-		if proxies, err := goenv.ParseProxyList(env.GOPROXY); err == nil {
-			for _, e := range proxies {
-				raw = append(raw, e.URL)
-			}
-		}
-		publish(opts, getenv, rep, raw, stderr)
+		publish(opts, getenv, rep, stderr)
 	} else if opts.setEnv {
 		fmt.Fprintf(stderr, "gopreflight: %s\n", setEnvElsewhere(rep))
 	}
@@ -365,4 +355,15 @@ func isTerminal(w io.Writer) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// guardActions returns w wrapped, in Actions, so that no line written to
+// it is read as a workflow command (ghactions.Guard), and the function
+// that flushes it; elsewhere w itself.
+func guardActions(w io.Writer, getenv func(string) string) (io.Writer, func()) {
+	if !ghactions.Active(getenv) {
+		return w, func() {}
+	}
+	g := ghactions.Guard(w)
+	return g, func() { g.Flush() }
 }

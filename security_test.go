@@ -300,3 +300,34 @@ func TestOutputNoSymlink(t *testing.T) {
 		t.Errorf("temporary files left in the output directory: %v", ents)
 	}
 }
+
+// TestExplainLinesGuarded: explain in Actions prints nothing a runner
+// reads as a workflow command but its own, though the build it checks
+// lives in a directory named like one and its go.mod does not parse.
+func TestExplainLinesGuarded(t *testing.T) {
+	s := newStep(t)
+	bad := filepath.Join(s.workspace, "x\n::error file=evil.go,line=1::pwned\n")
+	if err := os.MkdirAll(bad, 0o755); err != nil {
+		t.Skip(err)
+	}
+	os.WriteFile(filepath.Join(bad, "go.mod"), []byte("module example.test/bad\n\ngo 1.21\n\nrequire (\n"), 0o644)
+	log := filepath.Join(t.TempDir(), "build.log")
+	os.WriteFile(log, []byte("go: example.test/good@v1.9.9: reading http://127.0.0.1:9/example.test/good/@v/v1.9.9.mod: 404 Not Found\n"), 0o644)
+	for _, format := range []string{"text", "github"} {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), []string{"explain", "--format", format, "--path", bad, log}, func(k string) string { return s.env[k] }, &stdout, &stderr)
+		if code != exitInput {
+			t.Fatalf("%s: exit %d, want %d (a go.mod that does not parse)\n%s", format, code, exitInput, stderr.String())
+		}
+		if !strings.Contains(stdout.String()+stderr.String(), "pwned") {
+			t.Fatalf("%s: the directory name is not printed; the test proves nothing:\n%s\n%s", format, stdout.String(), stderr.String())
+		}
+		for _, out := range []string{stdout.String(), stderr.String()} {
+			for _, l := range strings.Split(out, "\n") {
+				if strings.HasPrefix(strings.TrimSpace(l), "::error file=evil.go") {
+					t.Errorf("%s: line read as a workflow command: %q", format, l)
+				}
+			}
+		}
+	}
+}
