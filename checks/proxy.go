@@ -175,13 +175,10 @@ func (r *runner) fromProxy(ctx context.Context, base string, t *plan.Target) Out
 	for i, ext := range exts {
 		go func() {
 			defer func() { done <- struct{}{} }()
-			switch ext {
-			case "info":
-				results[i] = r.get(ctx, base, m, ext, cause.WantInfo)
-			case "mod":
-				results[i] = r.get(ctx, base, m, ext, cause.WantMod)
-			case "zip":
+			if ext == "zip" {
 				results[i] = r.zip(ctx, base, m)
+			} else {
+				results[i] = r.askVersion(ctx, base, m, ext)
 			}
 		}()
 	}
@@ -257,18 +254,6 @@ func (o *Outcome) fail(f fetched) {
 	if o.Detail == "" && f.StatusCode != 0 {
 		o.Detail = f.URL + ": " + http.StatusText(f.StatusCode)
 	}
-}
-
-func (r *runner) get(ctx context.Context, base string, m module.Version, ext string, want cause.Want) fetched {
-	u, err := versionURL(base, m, ext)
-	if err != nil {
-		return badPath(base, err)
-	}
-	max := int64(0)
-	if ext == "mod" {
-		max = probe.MaxModBody
-	}
-	return r.send(ctx, base, probe.Request{Method: http.MethodGet, URL: u, Want: want, Role: roleOf(m), MaxBody: max})
 }
 
 func (r *runner) zip(ctx context.Context, base string, m module.Version) fetched {

@@ -156,7 +156,7 @@ func (r *runner) resolveQuery(ctx context.Context, base string, m module.Version
 	if err != nil {
 		return "", nil, badPath(base, err)
 	}
-	list := r.ask(ctx, base, ep+"/@v/list", cause.WantList, probe.MaxListBody)
+	list := r.ask(ctx, base, ep+"/@v/list", cause.WantList, probe.MaxListBody, probe.RoleProxy)
 	atts := []Attempt{list.attempt}
 	if !list.OK() {
 		return "", atts, list
@@ -183,7 +183,7 @@ func (r *runner) resolveQuery(ctx context.Context, base string, m module.Version
 		return vs[len(vs)-1], atts, list
 	}
 	if qm.mayUseLatest {
-		lf := r.ask(ctx, base, ep+"/@latest", cause.WantInfo, 0)
+		lf := r.ask(ctx, base, ep+"/@latest", cause.WantInfo, 0, probe.RoleProxy)
 		atts = append(atts, lf.attempt)
 		v := ""
 		switch {
@@ -288,28 +288,29 @@ func notExist(f fetched) bool {
 	return f.Cause == cause.NotFound || f.StatusCode == http.StatusNotFound || f.StatusCode == http.StatusGone
 }
 
-// askVersion asks a proxy for one of a version's files (.info or .mod).
+// askVersion asks a proxy (or file:// directory) for one of a version's
+// files (.info or .mod).
 func (r *runner) askVersion(ctx context.Context, base string, m module.Version, ext string) fetched {
 	rel, err := versionPath(m, ext)
 	if err != nil {
 		return badPath(base, err)
 	}
 	if ext == "mod" {
-		return r.ask(ctx, base, rel, cause.WantMod, probe.MaxModBody)
+		return r.ask(ctx, base, rel, cause.WantMod, probe.MaxModBody, roleOf(m))
 	}
-	return r.ask(ctx, base, rel, cause.WantInfo, 0)
+	return r.ask(ctx, base, rel, cause.WantInfo, 0, roleOf(m))
 }
 
 // ask fetches rel below a proxy: over HTTP, or from the directory a
 // file:// GOPROXY entry names, where a missing file is a 404 as for the
 // go command.
-func (r *runner) ask(ctx context.Context, base, rel string, want cause.Want, max int64) fetched {
+func (r *runner) ask(ctx context.Context, base, rel string, want cause.Want, max int64, role probe.Role) fetched {
 	if !goenv.IsFile(base) {
 		u, err := goenv.ProxyURL(base, rel)
 		if err != nil {
 			return badPath(base, err)
 		}
-		return r.send(ctx, base, probe.Request{Method: http.MethodGet, URL: u, Want: want, Role: probe.RoleProxy, MaxBody: max})
+		return r.send(ctx, base, probe.Request{Method: http.MethodGet, URL: u, Want: want, Role: role, MaxBody: max})
 	}
 	u, _ := url.Parse(base)
 	p := filepath.Join(filepath.FromSlash(u.Path), filepath.FromSlash(rel))
