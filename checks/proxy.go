@@ -320,18 +320,23 @@ func (r *runner) record(source string, res probe.Result) fetched {
 	}}
 }
 
+// fileProxyPath is the file a file:// GOPROXY entry serves for rel, a
+// path below a proxy's root.
+func fileProxyPath(base, rel string) string {
+	u, _ := url.Parse(base)
+	return filepath.Join(filepath.FromSlash(u.Path), filepath.FromSlash(rel))
+}
+
 // fromFileProxy reads a file:// GOPROXY as the go command does.
 func (r *runner) fromFileProxy(base string, t *plan.Target, m module.Version, attempts []Attempt) Outcome {
 	o := Outcome{Via: base, Attempts: attempts}
-	u, _ := url.Parse(base)
-	dir := filepath.FromSlash(u.Path)
 	for _, ext := range needed(t, r.cfg.Depth) {
 		rel, err := versionPath(m, ext)
 		if err != nil {
 			o.Status, o.Cause, o.Detail = StatusNotFound, cause.NotFound, err.Error()
 			return o
 		}
-		p := filepath.Join(dir, filepath.FromSlash(rel))
+		p := fileProxyPath(base, rel)
 		a := Attempt{Source: base, URL: "file://" + filepath.ToSlash(p), Cause: cause.OK}
 		data, err := os.ReadFile(p)
 		if err != nil {

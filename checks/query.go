@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -312,8 +311,7 @@ func (r *runner) ask(ctx context.Context, base, rel string, want cause.Want, max
 		}
 		return r.send(ctx, base, probe.Request{Method: http.MethodGet, URL: u, Want: want, Role: role, MaxBody: max})
 	}
-	u, _ := url.Parse(base)
-	p := filepath.Join(filepath.FromSlash(u.Path), filepath.FromSlash(rel))
+	p := fileProxyPath(base, rel)
 	res := probe.Result{URL: "file://" + filepath.ToSlash(p), StatusCode: http.StatusOK, Cause: cause.OK}
 	data, err := os.ReadFile(p)
 	if err != nil {
