@@ -191,7 +191,8 @@ func Check(ctx context.Context, o Options) (*report.Report, error) {
 		return fail(err)
 	}
 	pl := plan.Build(wss, plan.Options{Env: env, Ignore: o.Ignore, ForceRemote: o.DepthSet && !o.Offline})
-	ctx, cancel := context.WithDeadline(ctx, deadline.Add(-reserve(o.Timeout, len(pl.Targets))))
+	stop := deadline.Add(-reserve(o.Timeout, len(pl.Targets))) // the requests' deadline
+	ctx, cancel := context.WithDeadline(ctx, stop)
 	defer cancel()
 
 	roots, err := rootCAs(getenv, o.CAFile)
@@ -218,7 +219,7 @@ func Check(ctx context.Context, o Options) (*report.Report, error) {
 
 	cfg := checks.Config{
 		Env: env, Proxies: proxies, Candidates: o.Candidates, Depth: o.Depth, Checksums: o.Checksums,
-		Timeout:  time.Until(deadline.Add(-reserve(o.Timeout, len(pl.Targets)))),
+		Timeout:  time.Until(stop),
 		Client:   client,
 		ModCache: modcache.Dir(env.Setting, getenv, env.GOROOT),
 		Cache:    o.Cache,
