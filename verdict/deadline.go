@@ -28,10 +28,6 @@ func (res result) slowFindings() []Finding {
 		}
 		total := s.Served + len(s.Targets)
 		est := time.Duration(float64(total) / s.Rate() * float64(time.Second)).Round(time.Second)
-		ids := make([]string, len(s.Targets))
-		for k, i := range s.Targets {
-			ids[k] = res.Plan.Targets[i].ID()
-		}
 		eps := []string{}
 		if s.Source != goenv.Direct {
 			eps = append(eps, s.Source)
@@ -43,7 +39,7 @@ func (res result) slowFindings() []Finding {
 			Detail: fmt.Sprintf("%s served %d module versions in %s with no failed connection, as a cold caching proxy does while it fetches from its upstream. At that rate the build's %d module versions through it take about %s to fetch; the go command has no deadline and waits, so these are not failures.",
 				s.Source, s.Served, s.Elapsed.Round(100*time.Millisecond), total, est),
 			Advice:    fmt.Sprintf("To check every version, raise --timeout above %s, or warm the proxy's cache first (a `go mod download` through it).", est),
-			Endpoints: eps, Modules: ids,
+			Endpoints: eps, Modules: res.ids(s.Targets),
 		})
 	}
 	return out

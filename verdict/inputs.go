@@ -71,6 +71,7 @@ func (res result) inputFindings() []Finding {
 	return out
 }
 
+// ids names the targets at idx, in that order.
 func (res result) ids(idx []int) []string {
 	s := make([]string, len(idx))
 	for k, i := range idx {
