@@ -1,6 +1,7 @@
 package goenv
 
 import (
+	"net/url"
 	"strings"
 
 	"github.com/gopreflight/gopreflight/textguard"
@@ -12,16 +13,8 @@ import (
 // Redact replaces, so that a CI log can mask them wherever else they
 // appear.
 func Secrets(s string) []string {
-	urls := urlPattern.FindAllString(s, -1)
-	if s != "" && schemeless(s) {
-		urls = []string{"http://" + s} // a proxy value net/http reads so
-	}
 	var out []string
-	for _, raw := range urls {
-		u, err := parseURL(raw)
-		if err != nil {
-			continue
-		}
+	for _, u := range credentialURLs(s) {
 		if u.User != nil {
 			out = append(out, u.User.Username())
 			if p, ok := u.User.Password(); ok {
@@ -72,15 +65,27 @@ func (e *Env) KnownSecrets(netrc []Credential, extra ...string) []string {
 
 // userinfos returns the user:password pairs of the URLs in s.
 func userinfos(s string) []textguard.Pair {
-	urls := urlPattern.FindAllString(s, -1)
-	if s != "" && schemeless(s) {
-		urls = []string{"http://" + s}
-	}
 	var out []textguard.Pair
-	for _, raw := range urls {
-		if u, err := parseURL(raw); err == nil && u.User != nil {
+	for _, u := range credentialURLs(s) {
+		if u.User != nil {
 			p, _ := u.User.Password()
 			out = append(out, textguard.Pair{User: u.User.Username(), Pass: p})
+		}
+	}
+	return out
+}
+
+// credentialURLs parses the URLs in s that may carry credentials: those
+// in the text, or s itself for a proxy value with no scheme.
+func credentialURLs(s string) []*url.URL {
+	raws := urlPattern.FindAllString(s, -1)
+	if s != "" && schemeless(s) {
+		raws = []string{"http://" + s} // a proxy value net/http reads so
+	}
+	var out []*url.URL
+	for _, raw := range raws {
+		if u, err := parseURL(raw); err == nil {
+			out = append(out, u)
 		}
 	}
 	return out
