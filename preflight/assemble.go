@@ -1,6 +1,7 @@
 package preflight
 
 import (
+	"strings"
 	"time"
 
 	"github.com/gopreflight/gopreflight/checks"
@@ -60,19 +61,9 @@ func envReport(e *goenv.Env) map[string]string {
 	for _, k := range []string{"https_proxy", "http_proxy", "no_proxy"} {
 		v := e.Getenv(k)
 		if v == "" {
-			v = e.Getenv(upper(k))
+			v = e.Getenv(strings.ToUpper(k))
 		}
 		m[k] = goenv.RedactProxy(v)
 	}
 	return m
-}
-
-func upper(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'a' <= c && c <= 'z' {
-			b[i] = c - 'a' + 'A'
-		}
-	}
-	return string(b)
 }
