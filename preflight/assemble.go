@@ -13,8 +13,8 @@ import (
 )
 
 // assemble puts the engine's result and the verdict into the one report
-// the renderers read.
-func assemble(res *checks.Result, v *verdict.Verdict, toolVersion string, started time.Time, wss []*workspace.Workspace) *report.Report {
+// the renderers read; netrc is the .netrc the run's requests used.
+func assemble(res *checks.Result, v *verdict.Verdict, toolVersion string, started time.Time, wss []*workspace.Workspace, netrc []goenv.Credential) *report.Report {
 	rep := &report.Report{
 		Schema:         report.Schema,
 		ToolVersion:    toolVersion,
@@ -46,7 +46,7 @@ func assemble(res *checks.Result, v *verdict.Verdict, toolVersion string, starte
 	// userinfo was redacted where each URL entered; the advice's own
 	// USER:PASSWORD placeholders stay.
 	env := res.Config.Env
-	secrets := textguard.NewRedactor(env.KnownSecrets(env.Netrc(), res.Config.Candidates...))
+	secrets := textguard.NewRedactor(env.KnownSecrets(netrc, res.Config.Candidates...))
 	report.Sanitize(rep, secrets.Redact)
 	rep.DurationMS = time.Since(started).Milliseconds()
 	return rep

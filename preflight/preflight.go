@@ -229,7 +229,7 @@ func Check(ctx context.Context, o Options) (*report.Report, error) {
 		Progress:  o.Progress,
 	}
 	res := checks.Run(ctx, cfg, pl)
-	return assemble(res, verdict.Build(res), o.ToolVersion, started, wss), nil
+	return assemble(res, verdict.Build(res), o.ToolVersion, started, wss, creds), nil
 }
 
 // reportCost is what one module version costs to finish once the
