@@ -12,8 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/mod/module"
-
 	"github.com/gopreflight/gopreflight/cause"
 	"github.com/gopreflight/gopreflight/goenv"
 	"github.com/gopreflight/gopreflight/plan"
@@ -287,5 +285,3 @@ func statusOf(c cause.Code) Status {
 	}
 	return StatusUnreachable
 }
-
-func modID(m module.Version) string { return m.Path + "@" + m.Version }

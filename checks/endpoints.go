@@ -40,8 +40,8 @@ func (r *runner) finishDiagnosis(ctx context.Context, outs []Outcome) map[string
 		if o.Status != StatusNotFound || !strings.HasPrefix(o.Via, "http") || len(asks) == maxListed {
 			continue
 		}
-		m := r.plan.Targets[i].Module
-		ep, err := module.EscapePath(m.Path)
+		t := r.plan.Targets[i]
+		ep, err := module.EscapePath(t.Module.Path)
 		if err != nil {
 			continue
 		}
@@ -51,7 +51,7 @@ func (r *runner) finishDiagnosis(ctx context.Context, outs []Outcome) map[string
 			continue
 		}
 		seen[u] = true
-		asks = append(asks, ask{modID(m), u})
+		asks = append(asks, ask{t.ID(), u})
 	}
 	urls := slices.Sorted(maps.Keys(seen))
 	lists := map[string][]string{}
