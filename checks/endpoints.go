@@ -62,12 +62,7 @@ func (r *runner) finishDiagnosis(ctx context.Context, outs []Outcome) map[string
 		if !res.OK() {
 			return
 		}
-		var vs []string
-		for _, line := range strings.Split(string(res.Body), "\n") {
-			if f := strings.Fields(line); len(f) > 0 && semver.IsValid(f[0]) {
-				vs = append(vs, f[0])
-			}
-		}
+		vs := listedVersions(res.Body)
 		semver.Sort(vs)
 		mu.Lock()
 		lists[u] = vs

@@ -456,10 +456,8 @@ func (r *runner) listing(ctx context.Context, p *ProxyRun, esc string) listing {
 	switch list.Cause {
 	case cause.OK:
 		l.ok = true
-		for _, line := range strings.Split(string(list.Body), "\n") {
-			if f := strings.Fields(line); len(f) > 0 && semver.IsValid(f[0]) {
-				l.versions[f[0]] = true
-			}
+		for _, v := range listedVersions(list.Body) {
+			l.versions[v] = true
 		}
 	case cause.NotFound:
 		l.ok = true

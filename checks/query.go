@@ -161,9 +161,9 @@ func (r *runner) resolveQuery(ctx context.Context, base string, m module.Version
 		return "", atts, list
 	}
 	var versions []string
-	for _, line := range strings.Split(string(list.Body), "\n") {
-		if f := strings.Fields(line); len(f) > 0 && semver.IsValid(f[0]) && strings.HasPrefix(f[0], qm.prefix) && !module.IsPseudoVersion(f[0]) {
-			versions = append(versions, f[0])
+	for _, v := range listedVersions(list.Body) {
+		if strings.HasPrefix(v, qm.prefix) && !module.IsPseudoVersion(v) {
+			versions = append(versions, v)
 		}
 	}
 	semver.Sort(versions)
@@ -242,6 +242,18 @@ func (r *runner) filterVersions(ctx context.Context, base, path string, qm *quer
 		}
 	}
 	return releases, prereleases, nil, atts
+}
+
+// listedVersions is the versions an @v/list body names: the first field
+// of each line that is a valid semantic version, in the body's order.
+func listedVersions(body []byte) []string {
+	var vs []string
+	for _, line := range strings.Split(string(body), "\n") {
+		if f := strings.Fields(line); len(f) > 0 && semver.IsValid(f[0]) {
+			vs = append(vs, f[0])
+		}
+	}
+	return vs
 }
 
 // latestPseudo is the newest pseudo-version (by its listed time, else its
