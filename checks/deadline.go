@@ -102,7 +102,7 @@ func (r *runner) firstRoute(i int) string {
 	if e == goenv.Off {
 		return ""
 	}
-	return goenv.Redact(e)
+	return r.redact(e)
 }
 
 // connectionFailed says whether a request to the route's hosts failed

@@ -82,7 +82,7 @@ func (r *runner) finishDiagnosis(ctx context.Context, outs []Outcome) map[string
 // via, with its credentials, for requests of our own.
 func (r *runner) proxyURL(via string) string {
 	for _, e := range r.cfg.Proxies {
-		if goenv.Redact(e.URL) == via {
+		if r.redact(e.URL) == via {
 			return e.URL
 		}
 	}

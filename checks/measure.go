@@ -378,7 +378,7 @@ func (r *runner) comparePath(ctx context.Context, path string, ks []int, vs []st
 	newest := ""
 	for i, l := range lists {
 		for v := range l.versions {
-			have[v] = append(have[v], goenv.Redact(live[i].URL))
+			have[v] = append(have[v], r.redact(live[i].URL))
 		}
 		if l.atLatest != "" && semver.Compare(l.atLatest, newest) > 0 {
 			newest = l.atLatest

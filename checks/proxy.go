@@ -97,7 +97,7 @@ func (r *runner) fromProxyOnce(ctx context.Context, base string, t *plan.Target)
 		o.Attempts = append([]Attempt(nil), e.o.Attempts...)
 		return o
 	case <-ctx.Done():
-		return Outcome{Status: StatusTimeout, Cause: cause.Timeout, Via: goenv.Redact(base), Detail: "deadline reached while another workspace's request was in flight"}
+		return Outcome{Status: StatusTimeout, Cause: cause.Timeout, Via: r.redact(base), Detail: "deadline reached while another workspace's request was in flight"}
 	}
 }
 
@@ -146,7 +146,7 @@ func needed(t *plan.Target, depth string) []string {
 // or a one-byte range where HEAD is refused) when the build needs it. The
 // requests run together; the first failure in protocol order decides.
 func (r *runner) fromProxy(ctx context.Context, base string, t *plan.Target) Outcome {
-	o := Outcome{Via: goenv.Redact(base)}
+	o := Outcome{Via: r.redact(base)}
 	if goenv.NoHost(base) && !goenv.IsFile(base) {
 		// Nothing is sent and no host is contacted: as for the go
 		// command, the request fails, and only '|' moves on.
@@ -284,8 +284,8 @@ func roleOf(m module.Version) probe.Role {
 	return probe.RoleProxy
 }
 
-// redact is goenv.Redact memoised: send names one of a handful of sources
-// (proxy bases, "direct") for every request of the run.
+// redact is goenv.Redact memoised: a run names one of a handful of
+// sources (proxy bases, "direct") for every request and every outcome.
 func (r *runner) redact(source string) string {
 	if v, ok := r.redacted.Load(source); ok {
 		return v.(string)
