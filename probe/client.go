@@ -165,8 +165,10 @@ func (c *Client) newHTTPClient(tlsConfig *tls.Config) (*http.Client, error) {
 // (insecure) may follow a downgrade, as the go command's insecure client
 // does, and then without the credentials of the https request.
 func refuseRedirect(req *http.Request, via []*http.Request, insecure bool) error {
-	last := via[len(via)-1].URL
-	from, to := goenv.Redact(last.String()), goenv.Redact(req.URL.String())
+	refused := func(scheme string) error {
+		from, to := goenv.Redact(via[len(via)-1].URL.String()), goenv.Redact(req.URL.String())
+		return &cause.RedirectError{From: from, To: to, Scheme: scheme}
+	}
 	switch req.URL.Scheme {
 	case "https":
 		return nil
@@ -175,12 +177,12 @@ func refuseRedirect(req *http.Request, via []*http.Request, insecure bool) error
 			return nil
 		}
 		if !insecure {
-			return &cause.RedirectError{From: from, To: to}
+			return refused("")
 		}
 		req.Header.Del("Authorization")
 		return nil
 	}
-	return &cause.RedirectError{From: from, To: to, Scheme: req.URL.Scheme}
+	return refused(req.URL.Scheme)
 }
 
 // insecureClient is the client for Request.Insecure, built on first use:
