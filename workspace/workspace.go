@@ -444,8 +444,8 @@ func workspaceReplaces(ws *Workspace) ([]Replace, error) {
 				prev := out[i]
 				if prev.New.Version != r.New.Version || replacedBy(prev) != replacedBy(r) {
 					return nil, fmt.Errorf("%s:%d: conflicting replacements for %s:\n\t%s (%s)\n\t%s (%s)\nuse \"go work edit -replace %s=[override]\" to resolve",
-						r.Pos.File, r.Pos.Line, versionString(r.Old), versionString(module.Version{Path: replacedBy(prev), Version: prev.New.Version}), posLine(prev.Pos),
-						versionString(module.Version{Path: replacedBy(r), Version: r.New.Version}), posLine(r.Pos), versionString(r.Old))
+						r.Pos.File, r.Pos.Line, r.Old.String(), module.Version{Path: replacedBy(prev), Version: prev.New.Version}.String(), posLine(prev.Pos),
+						module.Version{Path: replacedBy(r), Version: r.New.Version}.String(), posLine(r.Pos), r.Old.String())
 				}
 			}
 			own[r.Old] = true
@@ -468,13 +468,6 @@ func replacedBy(r Replace) string {
 		return r.Dir
 	}
 	return r.New.Path
-}
-
-func versionString(v module.Version) string {
-	if v.Version == "" {
-		return v.Path
-	}
-	return v.Path + "@" + v.Version
 }
 
 func posLine(p Pos) string { return fmt.Sprintf("%s:%d", p.File, p.Line) }
