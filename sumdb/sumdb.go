@@ -134,7 +134,7 @@ func (d *DB) find() Location {
 
 // supported asks one proxy whether it proxies the database; nil means yes.
 func (d *DB) supported(proxy string) *Failure {
-	if strings.HasPrefix(proxy, "file:") {
+	if goenv.IsFile(proxy) {
 		// A file:// proxy with a sumdb directory is rare; treat it as
 		// declining, as a missing file would.
 		return &Failure{Cause: cause.NotFound, Detail: "file:// proxy", URL: goenv.Redact(proxy)}
