@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gopreflight/gopreflight/cause"
+	"github.com/gopreflight/gopreflight/internal/heapwatch"
 )
 
 // TestPatterns: every entry's example matches that entry first, and the
@@ -278,39 +278,17 @@ func TestBoundedMemory(t *testing.T) {
 	if raceOn {
 		t.Skip("memory and time bounds are checked without the race detector")
 	}
-	runtime.GC()
-	var before runtime.MemStats
-	runtime.ReadMemStats(&before)
-	var peak uint64
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-				var m runtime.MemStats
-				runtime.ReadMemStats(&m)
-				peak = max(peak, m.HeapInuse)
-			}
-		}
-	}()
+	peak := heapwatch.Start(20 * time.Millisecond)
 	start := time.Now()
 	fs, err := Parse(io.Reader(newNoise(100<<20)), "big.log")
 	el := time.Since(start)
-	close(stop)
-	<-done
+	grown := int64(peak())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(fs) != 1 || fs[0].Cause != cause.NotFound || fs[0].Module != "example.test/good@v1.0.0" {
 		t.Fatalf("failures %+v, want the 404 at the end", fs)
 	}
-	grown := int64(peak) - int64(before.HeapInuse)
 	t.Logf("100 MB in %v, heap grew by at most %d KiB", el, grown/1024)
 	if grown > 16<<20 {
 		t.Errorf("heap grew by %d MiB reading a 100 MB log; want under 16 MiB", grown>>20)

@@ -7,13 +7,13 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gopreflight/gopreflight/cause"
+	"github.com/gopreflight/gopreflight/internal/heapwatch"
 )
 
 // TestRefusedRedirects: a redirect from https to plain http is refused
@@ -139,7 +139,7 @@ func streamHeaders(t *testing.T) string {
 func TestHeaderFloodBounded(t *testing.T) {
 	origin := streamHeaders(t)
 	c := newClient(t, Options{RequestTimeout: 5 * time.Second})
-	peak := watchHeap(t)
+	peak := heapwatch.Start(5 * time.Millisecond)
 	start := time.Now()
 	res := c.Do(context.Background(), Request{Method: http.MethodGet, URL: origin + "/example.test/a/@v/list", Want: cause.WantList})
 	if res.OK() {
@@ -165,36 +165,6 @@ func TestHeaderFloodBounded(t *testing.T) {
 	t.Logf("request: %s %s; diagnosis: %s %s", res.Cause, res.Detail, d.Cause, d.Detail)
 }
 
-// watchHeap samples the heap until the returned func is called, which
-// reports the largest growth above the heap at the start.
-func watchHeap(t *testing.T) func() uint64 {
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	base := ms.HeapAlloc
-	var max atomic.Uint64
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(5 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-			}
-			var ms runtime.MemStats
-			runtime.ReadMemStats(&ms)
-			if ms.HeapAlloc > base && ms.HeapAlloc-base > max.Load() {
-				max.Store(ms.HeapAlloc - base)
-			}
-		}
-	}()
-	return func() uint64 { close(stop); <-done; return max.Load() }
-}
-
 // TestBodyFloodBounded: an endless body costs at most the request's
 // MaxBody in memory and ends within the request timeout (the drain past
 // MaxBody is bounded too).
@@ -210,7 +180,7 @@ func TestBodyFloodBounded(t *testing.T) {
 	}))
 	defer srv.Close()
 	c := newClient(t, Options{RequestTimeout: 3 * time.Second})
-	peak := watchHeap(t)
+	peak := heapwatch.Start(5 * time.Millisecond)
 	start := time.Now()
 	res := c.Do(context.Background(), Request{Method: http.MethodGet, URL: srv.URL + "/example.test/a/@v/list", Want: cause.WantList, MaxBody: 1 << 20})
 	if el := time.Since(start); el > 6*time.Second {
