@@ -3,6 +3,7 @@ package checks
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"golang.org/x/mod/module"
@@ -19,6 +20,14 @@ func (r *runner) cacheOn() bool {
 	return r.cfg.ModCache != "" && r.cfg.Cache != CacheIgnore
 }
 
+// cacheEmpty says the module cache has no download directory (a cold
+// runner's): no version can be served from it, and one look at the start
+// of the run saves a file lookup per version.
+func cacheEmpty(root string) bool {
+	fi, err := os.Stat(modcache.Cache{Root: root}.DownloadDir())
+	return err != nil || !fi.IsDir()
+}
+
 // fromCache serves t from the module cache when the files the go command
 // would read are there: the go.mod (cmd/go's readDiskGoMod; the toolchain
 // needs none) and, for a required module, the extracted directory or the
@@ -27,7 +36,7 @@ func (r *runner) cacheOn() bool {
 // With --depth full the directory and the zip are re-hashed against the
 // recorded hash, as `go mod verify` does.
 func (r *runner) fromCache(t *plan.Target) (Outcome, bool) {
-	if !r.cacheOn() || t.Skip != "" || module.CanonicalVersion(t.Module.Version) != t.Module.Version {
+	if !r.cacheOn() || r.noCache || t.Skip != "" || module.CanonicalVersion(t.Module.Version) != t.Module.Version {
 		return Outcome{}, false
 	}
 	e, err := modcache.Cache{Root: r.cfg.ModCache}.Lookup(t.Module)

@@ -94,6 +94,7 @@ func Run(ctx context.Context, cfg Config, p *plan.Plan) *Result {
 	defer cancel()
 	start := time.Now()
 	r := &runner{cfg: cfg, plan: p, out: make([]Outcome, len(p.Targets))}
+	r.noCache = r.cacheOn() && cacheEmpty(cfg.ModCache)
 	if p.Fetches() && !cfg.Offline {
 		// Endpoints are the build's hosts only when it downloads at all.
 		r.registerEndpoints()
@@ -143,6 +144,8 @@ type runner struct {
 	redacted sync.Map
 	// shared holds proxies' answers for Shared targets (under mu).
 	shared map[string]*sharedOutcome
+	// noCache: the module cache holds nothing (cacheEmpty).
+	noCache bool
 }
 
 // Result is what a finished run found, before any verdict.

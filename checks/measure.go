@@ -1,10 +1,12 @@
 package checks
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"hash/fnv"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -148,11 +150,16 @@ func sampleTargets(ts []*plan.Target, out []Outcome) ([]int, bool) {
 		h.Write([]byte(ts[i].Module.Version))
 		es[k] = entry{i, out[i].Status != StatusOK, h.Sum64()}
 	}
-	sort.SliceStable(es, func(a, b int) bool {
-		if es[a].fail != es[b].fail {
-			return es[a].fail
+	// Failing first, then by key; the index breaks ties so that an
+	// unstable sort gives one order.
+	slices.SortFunc(es, func(a, b entry) int {
+		if a.fail != b.fail {
+			if a.fail {
+				return -1
+			}
+			return 1
 		}
-		return es[a].key < es[b].key
+		return cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.i, b.i))
 	})
 	for k, e := range es {
 		all[k] = e.i

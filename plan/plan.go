@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 
 	"golang.org/x/mod/module"
@@ -222,10 +221,17 @@ func Build(wss []*workspace.Workspace, o Options) *Plan {
 		}
 		t.Direct = !t.Toolchain && !o.Env.UsesProxy(t.Module.Path)
 	}
-	sort.SliceStable(p.Targets, func(i, j int) bool {
-		// Required modules first (in file order), then go.mod-only ones.
-		return p.Targets[i].Need == NeedZip && p.Targets[j].Need == NeedMod
-	})
+	// Required modules first (in file order), then go.mod-only ones: a
+	// stable partition, linear in a go.sum of any size.
+	byNeed := make([]*Target, 0, len(p.Targets))
+	for _, need := range []string{NeedZip, NeedMod} {
+		for _, t := range p.Targets {
+			if t.Need == need {
+				byNeed = append(byNeed, t)
+			}
+		}
+	}
+	p.Targets = byNeed
 	return p
 }
 

@@ -183,7 +183,7 @@ func Check(ctx context.Context, o Options) (*report.Report, error) {
 	if len(paths) == 0 {
 		paths = []string{"."}
 	}
-	wss, err := workspace.LoadAll(paths, workspace.Options{GOWORK: env.GOWORK})
+	wss, err := workspace.LoadAll(ctx, paths, workspace.Options{GOWORK: env.GOWORK})
 	if err != nil {
 		return fail(err)
 	}

@@ -104,7 +104,7 @@ func explainedMarkdown(r *Report, max int) string {
 // explainedAnnotations annotates each explained failure at the go.mod line
 // of the module it names (an error while it persists, a warning once
 // transient) and returns the modules so annotated.
-func explainedAnnotations(r *Report, workspace string, where map[string]Module) ([]ghactions.Annotation, map[string]bool) {
+func explainedAnnotations(r *Report, rel func(string) string, where map[string]Module) ([]ghactions.Annotation, map[string]bool) {
 	var out []ghactions.Annotation
 	done := map[string]bool{}
 	for _, e := range r.Explained {
@@ -116,7 +116,7 @@ func explainedAnnotations(r *Report, workspace string, where map[string]Module) 
 			Title:   oneLine(fmt.Sprintf("%s: %s (%s)", nonEmpty(e.Module, e.Package, e.Host, "go command")[0], e.Cause, e.State)),
 			Message: strings.Join(nonEmpty(e.Source+": "+e.Line, e.Detail), "\n")}
 		if m, ok := goModLine(r, where, e.Module); ok {
-			an.File, an.Line, an.Col = relFile(m.File, workspace), m.Line, m.Column
+			an.File, an.Line, an.Col = rel(m.File), m.Line, m.Column
 		}
 		if e.Module != "" {
 			done[e.Module] = true // the module's own annotation would say it again

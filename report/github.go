@@ -61,20 +61,22 @@ func Annotations(r *Report, workspace string) []ghactions.Annotation {
 	for _, m := range r.Modules {
 		where[m.ID()] = m
 	}
-	explained, done := explainedAnnotations(r, workspace, where)
+	rel := relFiles(workspace)
+	explained, done := explainedAnnotations(r, rel, where)
 	for _, an := range explained {
 		byLevel[an.Level] = append(byLevel[an.Level], an)
 	}
 	for id := range done {
 		annotated[id] = true
 	}
+	findingOf := findingsByModule(r)
 	for _, m := range r.Modules {
 		if !Failed(m.Status) || done[m.ID()] {
 			continue
 		}
 		annotated[m.ID()] = true
 		msg := m.Detail
-		if f, ok := findingFor(r, m.ID()); ok && f.Advice != "" {
+		if f := findingOf[m.ID()]; f != nil && f.Advice != "" {
 			msg = strings.TrimSpace(msg + "\n" + f.Advice)
 		}
 		if msg == "" {
@@ -87,7 +89,7 @@ func Annotations(r *Report, workspace string) []ghactions.Annotation {
 			title = fmt.Sprintf("%s: %s", m.ID(), m.Detail)
 		}
 		byLevel[ghactions.Error] = append(byLevel[ghactions.Error], ghactions.Annotation{
-			Level: ghactions.Error, File: relFile(m.File, workspace), Line: m.Line, Col: m.Column,
+			Level: ghactions.Error, File: rel(m.File), Line: m.Line, Col: m.Column,
 			Title: title, Message: msg,
 		})
 	}
@@ -109,7 +111,7 @@ func Annotations(r *Report, workspace string) []ghactions.Annotation {
 		}
 		for _, id := range f.Modules {
 			if m, ok := where[id]; ok && m.File != "" {
-				an.File, an.Line, an.Col = relFile(m.File, workspace), m.Line, m.Column
+				an.File, an.Line, an.Col = rel(m.File), m.Line, m.Column
 				break
 			}
 		}
@@ -150,15 +152,20 @@ func Failed(status Status) bool {
 	return status != StatusOK && status != StatusSkipped && status != ""
 }
 
-func findingFor(r *Report, id string) (Finding, bool) {
-	for _, f := range r.Findings {
-		for _, m := range f.Modules {
-			if m == id {
-				return f, true
+// findingsByModule maps each module ID ("path@version") to the first
+// finding that names it, so that each failing module finds its advice in
+// one lookup: a scan of every finding per module is quadratic in a graph
+// of a few hundred thousand failing versions.
+func findingsByModule(r *Report) map[string]*Finding {
+	by := map[string]*Finding{}
+	for i := range r.Findings {
+		for _, id := range r.Findings[i].Modules {
+			if _, ok := by[id]; !ok {
+				by[id] = &r.Findings[i]
 			}
 		}
 	}
-	return Finding{}, false
+	return by
 }
 
 func allAnnotated(ids []string, annotated map[string]bool) bool {
@@ -186,6 +193,20 @@ func nonEmpty(ss ...string) []string {
 // relFile names an input file as GitHub and code scanning want it:
 // relative to base (the workspace; the current directory when empty) with
 // forward slashes, when it lies under base; as given otherwise.
+// relFiles is relFile for one rendering: each file name, one of a few
+// input files, is made relative once, not once per module row.
+func relFiles(base string) func(file string) string {
+	memo := map[string]string{}
+	return func(file string) string {
+		rel, ok := memo[file]
+		if !ok {
+			rel = relFile(file, base)
+			memo[file] = rel
+		}
+		return rel
+	}
+}
+
 func relFile(file, base string) string {
 	if file == "" {
 		return ""

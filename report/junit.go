@@ -49,16 +49,17 @@ func JUnit(w io.Writer, r *Report) error {
 		Suites   []testsuite `xml:"testsuite"`
 	}
 	suite := testsuite{Name: "gopreflight", Time: seconds(r.DurationMS), Timestamp: r.Started.UTC().Format("2006-01-02T15:04:05")}
+	findingOf, rel := findingsByModule(r), relFiles("")
 	for _, m := range r.Modules {
-		tc := testcase{Name: m.ID(), Classname: "gopreflight." + relFile(m.File, ""), File: relFile(m.File, ""), Line: m.Line, Time: seconds(m.DurationMS)}
+		tc := testcase{Name: m.ID(), Classname: "gopreflight." + rel(m.File), File: rel(m.File), Line: m.Line, Time: seconds(m.DurationMS)}
 		switch {
 		case Failed(m.Status):
 			suite.Failures++
-			text := []string{fmt.Sprintf("%s:%d:%d: %s: %s", relFile(m.File, ""), m.Line, m.Column, m.ID(), m.Status)}
+			text := []string{fmt.Sprintf("%s:%d:%d: %s: %s", rel(m.File), m.Line, m.Column, m.ID(), m.Status)}
 			if m.Detail != "" {
 				text = append(text, m.Detail)
 			}
-			if f, ok := findingFor(r, m.ID()); ok && f.Advice != "" {
+			if f := findingOf[m.ID()]; f != nil && f.Advice != "" {
 				text = append(text, "fix: "+f.Advice)
 			}
 			for _, a := range m.Attempts {

@@ -131,7 +131,7 @@ func markdown(r *Report, bd summaryBounds) string {
 	}
 
 	if groups := FailureGroups(r); len(groups) > 0 {
-		rel := func(f string) string { return relFile(f, "") }
+		rel := relFiles("")
 		p("### Modules that cannot be fetched, by cause and host\n\n")
 		p("| cause | host | modules | examples | required at |\n| --- | --- | ---: | --- | --- |\n")
 		for i, g := range groups {
@@ -158,7 +158,7 @@ func markdown(r *Report, bd summaryBounds) string {
 		p("| module | status | where | via, detail |\n| --- | --- | --- | --- |\n")
 		for _, m := range failing[:shown] {
 			p("| %s | %s %s | %s | %s: %s |\n", mdCode(m.ID()), m.Status, mdCode(string(m.Cause)),
-				mdText(relFile(m.Where(), "")), mdText(m.Via), mdText(clip(m.Detail, bd.detail/2)))
+				mdText(rel(m.Where())), mdText(m.Via), mdText(clip(m.Detail, bd.detail/2)))
 		}
 		if shown < len(failing) {
 			p("\n_%d more not shown (bound: %d rows); see the JSON report._\n", len(failing)-shown, bd.modules)

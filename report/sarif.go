@@ -3,7 +3,6 @@ package report
 import (
 	"github.com/gopreflight/gopreflight/textguard"
 
-	"encoding/json"
 	"io"
 	"net/url"
 	"path"
@@ -45,17 +44,19 @@ func SARIF(w io.Writer, r *Report) error {
 
 	rules := map[string]bool{}
 	var results []result
+	rel := relFiles("")
 	loc := func(file string, line, col int) []location {
 		if file == "" {
 			return nil
 		}
-		l := location{PhysicalLocation: physical{ArtifactLocation: fileURI(relFile(file, ""))}}
+		l := location{PhysicalLocation: physical{ArtifactLocation: fileURI(rel(file))}}
 		if line > 0 {
 			l.PhysicalLocation.Region = &region{StartLine: line, StartColumn: col}
 		}
 		return []location{l}
 	}
 	where := map[string]Module{}
+	findingOf := findingsByModule(r)
 	for _, m := range r.Modules {
 		where[m.ID()] = m
 		if !Failed(m.Status) {
@@ -63,7 +64,7 @@ func SARIF(w io.Writer, r *Report) error {
 		}
 		rules[string(m.Cause)] = true
 		text := m.ID() + ": " + string(m.Status)
-		if f, ok := findingFor(r, m.ID()); ok {
+		if f := findingOf[m.ID()]; f != nil {
 			text += ". " + oneLine(strings.Join(nonEmpty(f.Detail, f.Advice), " "))
 		} else if m.Detail != "" {
 			text += ". " + oneLine(m.Detail)
@@ -112,9 +113,7 @@ func SARIF(w io.Writer, r *Report) error {
 			"results": results,
 		}},
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
+	return writeIndented(w, doc)
 }
 
 type artifact struct {

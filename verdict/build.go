@@ -13,9 +13,9 @@ import (
 // first (ties keep the order they are built in).
 func Build(r *checks.Result) *Verdict {
 	res := result{r}
-	v := &Verdict{Modules: []checks.Module{}, Endpoints: []checks.Endpoint{}, Findings: []Finding{}, Ranking: []Rank{}}
+	v := &Verdict{Modules: make([]checks.Module, len(res.Plan.Targets)), Endpoints: []checks.Endpoint{}, Findings: []Finding{}, Ranking: []Rank{}}
 	for i, t := range res.Plan.Targets {
-		v.Modules = append(v.Modules, checks.ModuleOf(t, res.Outcomes[i]))
+		v.Modules[i] = checks.ModuleOf(t, res.Outcomes[i])
 	}
 	v.Summary = summarize(v.Modules)
 	if v.Summary.Modules != v.Summary.Skipped {

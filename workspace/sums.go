@@ -1,11 +1,13 @@
 package workspace
 
 import (
-	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/mod/module"
 )
@@ -26,8 +28,10 @@ type Sums struct {
 	index map[module.Version]int
 }
 
-// LoadSums reads a go.sum file; a missing file is an empty set.
-func LoadSums(file string) (*Sums, error) {
+// LoadSums reads a go.sum file; a missing file is an empty set. It stops
+// with ctx's error when ctx ends first: a go.sum of a hostile pull request
+// can be large enough to outlast the run's deadline.
+func LoadSums(ctx context.Context, file string) (*Sums, error) {
 	s := &Sums{index: map[module.Version]int{}}
 	data, err := readRegular(file)
 	if os.IsNotExist(err) {
@@ -36,14 +40,25 @@ func LoadSums(file string) (*Sums, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, unwrapPathErr(err))
 	}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(nil, 1<<20)
-	for n := 1; sc.Scan(); n++ {
-		f := strings.Fields(sc.Text())
-		if len(f) == 0 {
+	// One string for the file: every field kept is a substring of it, so
+	// memory is the file's size plus a fixed amount per line, allocated
+	// once for the number of lines.
+	lines := bytes.Count(data, []byte{'\n'}) + 1
+	s.Lines = make([]Sum, 0, lines)
+	s.index = make(map[module.Version]int, lines)
+	text := string(data)
+	data = nil
+	for n := 1; text != ""; n++ {
+		if n%sumsCheckEvery == 0 && ctx.Err() != nil {
+			return nil, fmt.Errorf("%s:%d: reading stopped: %w", file, n, context.Cause(ctx))
+		}
+		line, rest, _ := strings.Cut(text, "\n")
+		text = rest
+		f, count := fields3(line)
+		if count == 0 {
 			continue
 		}
-		if len(f) != 3 {
+		if count != 3 {
 			return nil, fmt.Errorf("%s:%d: malformed go.sum line: want module, version and hash", file, n)
 		}
 		if !strings.HasPrefix(f[2], "h1:") {
@@ -55,11 +70,50 @@ func LoadSums(file string) (*Sums, error) {
 		v := module.Version{Path: f[0], Version: f[1]}
 		s.add(Sum{Version: v, Hash: f[2], Pos: Pos{File: file, Line: n, Col: 1}})
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
-	}
 	return s, nil
 }
+
+// sumsCheckEvery is how many go.sum lines are read between looks at the
+// context: a few milliseconds of work.
+const sumsCheckEvery = 1 << 14
+
+// fields3 splits line as strings.Fields does, without allocating: the
+// first three fields, and how many there are (4 meaning "more than 3").
+func fields3(line string) (f [3]string, count int) {
+	for i := 0; i < len(line) && count < 4; {
+		if n := spaceAt(line, i); n > 0 {
+			i += n
+			continue
+		}
+		start := i
+		for i < len(line) && spaceAt(line, i) == 0 {
+			i++
+		}
+		if count < 3 {
+			f[count] = line[start:i]
+		}
+		count++
+	}
+	return f, count
+}
+
+// spaceAt is the length of the white space (unicode.IsSpace) starting at
+// line[i], or 0.
+func spaceAt(line string, i int) int {
+	if c := line[i]; c < utf8.RuneSelf {
+		if asciiSpace[c] {
+			return 1
+		}
+		return 0
+	}
+	r, n := utf8.DecodeRuneInString(line[i:])
+	if unicode.IsSpace(r) {
+		return n
+	}
+	return 0
+}
+
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
 
 func (s *Sums) add(l Sum) {
 	if s.index == nil {

@@ -5,6 +5,7 @@ package workspace
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -97,13 +98,14 @@ type Options struct {
 
 // Load reads the go.mod or go.work that arg names (a file or a directory),
 // with GOWORK unset.
-func Load(arg string) (*Workspace, error) { return LoadWith(arg, Options{}) }
+func Load(arg string) (*Workspace, error) { return LoadWith(context.Background(), arg, Options{}) }
 
 // LoadWith reads the go.mod or go.work that arg names. A file is read as
 // named; a directory is where the go command would run, so its go.work or
 // go.mod is found as the go command finds it (Find). Errors name the
-// file, and the line wherever one applies.
-func LoadWith(arg string, o Options) (*Workspace, error) {
+// file, and the line wherever one applies. Reading stops with ctx's error
+// when ctx ends first.
+func LoadWith(ctx context.Context, arg string, o Options) (*Workspace, error) {
 	fi, err := os.Stat(arg)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", arg, unwrapPathErr(err))
@@ -118,7 +120,7 @@ func LoadWith(arg string, o Options) (*Workspace, error) {
 		// A directory in a module the workspace does not use still gets
 		// the workspace's modules: `go list -m all` and `go mod download`
 		// there work on them (only building its packages fails).
-		return loadWork(file)
+		return loadWork(ctx, file)
 	}
 	// Anything but a .mod file (as the go command's -modfile demands)
 	// would be parsed as a go.mod, one "unknown directive" a line.
@@ -133,7 +135,7 @@ func LoadWith(arg string, o Options) (*Workspace, error) {
 		return nil, err
 	}
 	ws := &Workspace{Root: file, Go: m.Go, GoPos: m.GoPos, Modules: []*Module{m}, Vendored: m.Vendored}
-	ws.Sums, err = LoadSums(filepath.Join(m.Dir, "go.sum"))
+	ws.Sums, err = LoadSums(ctx, filepath.Join(m.Dir, "go.sum"))
 	if err != nil {
 		return nil, err
 	}
@@ -143,11 +145,11 @@ func LoadWith(arg string, o Options) (*Workspace, error) {
 // LoadAll loads every argument, once each: two arguments that resolve to
 // the same go.mod or go.work (". ." or a directory and its subdirectory)
 // are one input, so that nothing is counted twice.
-func LoadAll(args []string, o Options) ([]*Workspace, error) {
+func LoadAll(ctx context.Context, args []string, o Options) ([]*Workspace, error) {
 	var wss []*Workspace
 	seen := map[string]bool{}
 	for _, a := range args {
-		ws, err := LoadWith(a, o)
+		ws, err := LoadWith(ctx, a, o)
 		if err != nil {
 			return nil, err
 		}
@@ -343,7 +345,7 @@ func (q queries) raw(v string) string {
 	return v
 }
 
-func loadWork(file string) (*Workspace, error) {
+func loadWork(ctx context.Context, file string) (*Workspace, error) {
 	data, err := readRegular(file)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, unwrapPathErr(err))
@@ -390,13 +392,13 @@ func loadWork(file string) (*Workspace, error) {
 	// A workspace's sums: each module's go.sum, then go.work.sum.
 	ws.Sums = &Sums{}
 	for _, m := range ws.Modules {
-		s, err := LoadSums(filepath.Join(m.Dir, "go.sum"))
+		s, err := LoadSums(ctx, filepath.Join(m.Dir, "go.sum"))
 		if err != nil {
 			return nil, err
 		}
 		ws.Sums.merge(s)
 	}
-	s, err := LoadSums(filepath.Join(dir, "go.work.sum"))
+	s, err := LoadSums(ctx, filepath.Join(dir, "go.work.sum"))
 	if err != nil {
 		return nil, err
 	}

@@ -1,11 +1,15 @@
 package workspace
 
 import (
-	"golang.org/x/mod/module"
+	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/mod/module"
 )
 
 func write(t *testing.T, dir string, files map[string]string) {
@@ -203,7 +207,7 @@ func TestSumsLenient(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "go.sum")
 			os.WriteFile(file, []byte("example.test/ok v1.0.0 h1:OK=\n"+tt.line+"\n"), 0o644)
-			s, err := LoadSums(file)
+			s, err := LoadSums(context.Background(), file)
 			if err != nil {
 				t.Fatalf("LoadSums: %v", err)
 			}
@@ -219,7 +223,7 @@ func TestSumsLenient(t *testing.T) {
 func TestFirstSumLineDecides(t *testing.T) {
 	dir := t.TempDir()
 	write(t, dir, map[string]string{"go.sum": "example.test/a v1.0.0 h1:FIRST=\nexample.test/a v1.0.0 h1:SECOND=\n"})
-	s, err := LoadSums(filepath.Join(dir, "go.sum"))
+	s, err := LoadSums(context.Background(), filepath.Join(dir, "go.sum"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +259,7 @@ func TestFind(t *testing.T) {
 	if _, err := Find(dir, "relative/go.work"); err == nil || !strings.Contains(err.Error(), "not an absolute path") {
 		t.Errorf("relative GOWORK: %v", err)
 	}
-	wss, err := LoadAll([]string{dir, filepath.Join(dir, "a", "b"), filepath.Join(dir, "go.mod"), filepath.Join(dir, "w", "m")}, Options{})
+	wss, err := LoadAll(context.Background(), []string{dir, filepath.Join(dir, "a", "b"), filepath.Join(dir, "go.mod"), filepath.Join(dir, "w", "m")}, Options{})
 	if err != nil || len(wss) != 2 {
 		t.Fatalf("LoadAll = %d workspaces, %v; want the module and the workspace once each", len(wss), err)
 	}
@@ -276,5 +280,57 @@ func TestFindKeepsSpelling(t *testing.T) {
 	defer os.Chdir(wd)
 	if got, err := Find(".", ""); err != nil || got != "go.mod" {
 		t.Errorf("Find(.) = %q, %v; want go.mod", got, err)
+	}
+}
+
+// fields3 must split a go.sum line exactly as strings.Fields, which the
+// go command's readGoSum uses, does.
+func TestFields3(t *testing.T) {
+	for _, line := range []string{
+		"",
+		"   \t ",
+		"example.test/a v1.0.0 h1:abc=",
+		"  example.test/a\tv1.0.0  h1:abc=\r",
+		"example.test/a v1.0.0",
+		"example.test/a v1.0.0 h1:abc= extra",
+		"a b c d e f",
+		"example.test/ä\u00a0v1.0.0\u2003h1:abc=",
+		"a\u0085b\u200bc d",
+		"\xff\xfe b c",
+	} {
+		f, n := fields3(line)
+		want := strings.Fields(line)
+		if n != min(len(want), 4) {
+			t.Errorf("fields3(%q) counted %d, strings.Fields %d", line, n, len(want))
+			continue
+		}
+		for i := 0; i < min(n, 3); i++ {
+			if f[i] != want[i] {
+				t.Errorf("fields3(%q)[%d] = %q, strings.Fields %q", line, i, f[i], want[i])
+			}
+		}
+	}
+}
+
+// A go.sum too large to read before the run's deadline stops at the
+// deadline, naming the file and the line it reached.
+func TestLoadSumsStopsWithContext(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	for i := range 100_000 {
+		fmt.Fprintf(&b, "example.test/m%d v1.0.0 h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n", i)
+	}
+	file := filepath.Join(dir, "go.sum")
+	if err := os.WriteFile(file, []byte(b.String()), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := LoadSums(context.Background(), file); err != nil || len(s.Lines) != 100_000 {
+		t.Fatalf("LoadSums = %v; want 100000 lines", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := LoadSums(ctx, file)
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), file+":16384: reading stopped") {
+		t.Fatalf("LoadSums with a cancelled context = %v; want it stopped at line 16384 of %s", err, file)
 	}
 }
