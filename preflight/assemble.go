@@ -27,6 +27,7 @@ func assemble(res *checks.Result, v *verdict.Verdict, toolVersion string, starte
 		Ranking:        v.Ranking,
 		Summary:        v.Summary,
 		Checksums:      res.Checksums,
+		Inputs:         []report.Input{},
 	}
 	vendored := map[string]bool{}
 	for _, v := range res.Plan.Vendored {

@@ -179,18 +179,23 @@ func Check(ctx context.Context, o Options) (*report.Report, error) {
 	if _, err := goenv.ParseSumDB(env.GOSUMDB); err != nil {
 		return fail(fmt.Errorf("GOSUMDB: %w", err))
 	}
-	paths := o.Paths
-	if len(paths) == 0 {
-		paths = []string{"."}
-	}
-	wss, err := workspace.LoadAll(ctx, paths, workspace.Options{GOWORK: env.GOWORK})
-	if err != nil {
+	in, err := readInputs(ctx, o, env, deadline.Add(-reserve(o.Timeout, 0)))
+	var late *lateError
+	switch {
+	case errors.As(err, &late):
+		return unchecked(late, o, env, started), nil
+	case err != nil:
 		return fail(err)
 	}
-	if err := plan.Validate(wss, env); err != nil {
-		return fail(err)
+	wss, pl := in.wss, in.plan
+	if left, need := time.Until(deadline), reserve(o.Timeout, len(pl.Targets)); left < need {
+		// Listing every planned version would itself outlast the
+		// deadline: say so, with what a run needs.
+		return unchecked(&lateError{
+			stage:  "checking",
+			detail: fmt.Sprintf("reading and planning took %s of --timeout %s and found %d module versions; reporting them alone needs about %s", round(time.Since(started)), o.Timeout, len(pl.Targets), round(need)),
+		}, o, env, started), nil
 	}
-	pl := plan.Build(wss, plan.Options{Env: env, Ignore: o.Ignore, ForceRemote: o.DepthSet && !o.Offline})
 	stop := deadline.Add(-reserve(o.Timeout, len(pl.Targets))) // the requests' deadline
 	ctx, cancel := context.WithDeadline(ctx, stop)
 	defer cancel()
@@ -219,7 +224,11 @@ func Check(ctx context.Context, o Options) (*report.Report, error) {
 
 	cfg := checks.Config{
 		Env: env, Proxies: proxies, Candidates: o.Candidates, Depth: o.Depth, Checksums: o.Checksums,
-		Timeout:  time.Until(stop),
+		Timeout: time.Until(stop),
+		// Work after the requests' deadline (the module cache looked up
+		// for versions never reached) leaves half of what is kept for the
+		// report.
+		Finish:   stop.Add(reserve(o.Timeout, len(pl.Targets)) / 2),
 		Client:   client,
 		ModCache: modcache.Dir(env.Setting, getenv, env.GOROOT),
 		Cache:    o.Cache,
@@ -232,16 +241,97 @@ func Check(ctx context.Context, o Options) (*report.Report, error) {
 	return assemble(res, verdict.Build(res), o.ToolVersion, started, wss, creds), nil
 }
 
+// inputs are what the check read and planned.
+type inputs struct {
+	wss  []*workspace.Workspace
+	plan *plan.Plan
+}
+
+// lateError says the deadline came before the stage named could finish.
+type lateError struct {
+	stage  string // "reading" or "checking"
+	detail string
+}
+
+func (e *lateError) Error() string { return e.stage + ": " + e.detail }
+
+// readInputs reads and plans the inputs by end: their size is the pull
+// request's to choose, and the run must still end by its deadline with a
+// report. Reading looks at the context as it goes (a large go.sum); a
+// step that cannot (parsing one huge go.mod) is left to finish on its own,
+// its result unused.
+func readInputs(ctx context.Context, o Options, env *goenv.Env, end time.Time) (inputs, error) {
+	started := time.Now()
+	ctx, cancel := context.WithDeadline(ctx, end)
+	defer cancel()
+	type answer struct {
+		in  inputs
+		err error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		paths := o.Paths
+		if len(paths) == 0 {
+			paths = []string{"."}
+		}
+		wss, err := workspace.LoadAll(ctx, paths, workspace.Options{GOWORK: env.GOWORK})
+		if err == nil {
+			err = plan.Validate(wss, env)
+		}
+		if err != nil {
+			done <- answer{err: err}
+			return
+		}
+		pl := plan.Build(wss, plan.Options{Env: env, Ignore: o.Ignore, ForceRemote: o.DepthSet && !o.Offline})
+		done <- answer{in: inputs{wss, pl}}
+	}()
+	late := func(err error) error {
+		return &lateError{stage: "reading", detail: fmt.Sprintf("reading and planning go.mod, go.work and go.sum did not finish in %s (%v)", round(time.Since(started)), err)}
+	}
+	select {
+	case a := <-done:
+		if errors.Is(a.err, context.DeadlineExceeded) || errors.Is(a.err, context.Canceled) {
+			return inputs{}, late(a.err)
+		}
+		return a.in, a.err
+	case <-ctx.Done():
+		// Reading a go.sum stops within milliseconds and says where it
+		// got to; a parse that cannot stop is not waited for.
+		select {
+		case a := <-done:
+			if a.err != nil {
+				return inputs{}, late(a.err)
+			}
+		case <-time.After(20 * time.Millisecond):
+		}
+		return inputs{}, late(context.Cause(ctx))
+	}
+}
+
+// unchecked is the report of a run whose deadline came first.
+func unchecked(late *lateError, o Options, env *goenv.Env, started time.Time) *report.Report {
+	title := "The deadline came before the inputs were read"
+	if late.stage == "checking" {
+		title = "The deadline left no time to check the module versions"
+	}
+	advice := fmt.Sprintf("raise --timeout (now %s); an input this large is unusual for a go.mod or go.sum: check what the change added", o.Timeout)
+	res := &checks.Result{Plan: &plan.Plan{}, Config: checks.Config{Env: env, Candidates: o.Candidates}}
+	return assemble(res, verdict.Unchecked(title, late.detail, advice), o.ToolVersion, started, nil, nil)
+}
+
+func round(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
+
 // reportCost is what one module version costs to finish once the
 // requests stop: marking it, building the findings and the report, and
-// rendering it as text and JSON (about 15 µs on a loaded 2-CPU machine
-// with 100,000 versions; rounded up).
-const reportCost = 20 * time.Microsecond
+// rendering it in the formats an Actions step writes (annotations, job
+// summary, the JSON report file): 16-19 µs on an idle 2-CPU machine,
+// with room for a loaded one.
+const reportCost = 25 * time.Microsecond
 
 // reserve is the part of the run's timeout kept for finishing the report
 // of n module versions after the requests stop: a twentieth, or what n
-// versions cost when that is more, but never more than three quarters,
-// so that a large input still gets requests.
+// versions cost when that is more. When reading the inputs left less than
+// that, nothing is checked (Check says so).
 func reserve(timeout time.Duration, n int) time.Duration {
-	return min(max(timeout/20, time.Duration(n)*reportCost), timeout*3/4)
+	return max(timeout/20, time.Duration(n)*reportCost)
 }

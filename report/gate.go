@@ -80,6 +80,13 @@ func (r *Report) verdict() string {
 	s := r.Summary
 	need := s.Modules - s.Skipped + s.NotChecked
 	if s.Modules == 0 {
+		for _, f := range r.Findings {
+			if f.Severity == SeverityError {
+				// Nothing was checked because of it: the deadline came
+				// before the inputs were read.
+				return "nothing checked: " + strings.ToLower(f.Title[:1]) + f.Title[1:]
+			}
+		}
 		return "nothing to fetch: no module requirements"
 	}
 	failed := r.failed()

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -44,7 +45,51 @@ func Lookup(format string) (Renderer, error) {
 }
 
 // JSON writes the report of contract §6.
-func JSON(w io.Writer, r *Report) error { return writeIndented(w, r) }
+//
+// The modules, most of a large report, are encoded one at a time as they
+// are written, so that memory does not hold the whole encoded report.
+func JSON(w io.Writer, r *Report) error {
+	head := *r
+	head.Modules = nil
+	compact, err := json.Marshal(&head)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	in := indenter{w: bw, null: func(key string, depth int) (bool, error) {
+		if key != "modules" || depth != 1 || r.Modules == nil {
+			return false, nil
+		}
+		if len(r.Modules) == 0 {
+			bw.WriteString("[]")
+			return true, nil
+		}
+		bw.WriteByte('[')
+		for i := range r.Modules {
+			m, err := json.Marshal(&r.Modules[i])
+			if err != nil {
+				return false, err
+			}
+			if i > 0 {
+				bw.WriteByte(',')
+			}
+			in := indenter{w: bw, depth: depth + 1}
+			in.newline()
+			if err := in.write(m); err != nil {
+				return false, err
+			}
+		}
+		in := indenter{w: bw, depth: depth}
+		in.newline()
+		bw.WriteByte(']')
+		return true, nil
+	}}
+	if err := in.write(compact); err != nil {
+		return err
+	}
+	bw.WriteByte('\n')
+	return bw.Flush()
+}
 
 // writeIndented writes v as json.Encoder with SetIndent("", "  ") does,
 // but indents as it writes: the encoder indents into one more buffer the
@@ -56,21 +101,34 @@ func writeIndented(w io.Writer, v any) error {
 		return err
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
-	indentJSON(bw, compact)
+	if err := (&indenter{w: bw}).write(compact); err != nil {
+		return err
+	}
 	bw.WriteByte('\n')
 	return bw.Flush()
 }
 
-// indentJSON writes compact JSON (json.Marshal's output: no white space
+// indenter writes compact JSON (json.Marshal's output: no white space
 // outside strings) as json.Indent(dst, src, "", "  ") would.
-func indentJSON(w *bufio.Writer, src []byte) {
-	depth, inString, escaped := 0, false, false
-	newline := func() {
-		w.WriteByte('\n')
-		for range depth {
-			w.WriteString("  ")
-		}
+type indenter struct {
+	w     *bufio.Writer
+	depth int
+	// null, when set, may write the value of an object member that is
+	// null in src instead (true: written, the null is skipped).
+	null func(key string, depth int) (bool, error)
+}
+
+func (in *indenter) newline() {
+	in.w.WriteByte('\n')
+	for range in.depth {
+		in.w.WriteString("  ")
 	}
+}
+
+func (in *indenter) write(src []byte) error {
+	w := in.w
+	inString, escaped := false, false
+	key := 0 // where the last string began
 	for i := 0; i < len(src); i++ {
 		c := src[i]
 		if inString {
@@ -87,7 +145,7 @@ func indentJSON(w *bufio.Writer, src []byte) {
 		}
 		switch c {
 		case '"':
-			inString = true
+			inString, key = true, i
 			w.WriteByte(c)
 		case '{', '[':
 			w.WriteByte(c)
@@ -96,19 +154,33 @@ func indentJSON(w *bufio.Writer, src []byte) {
 				i++
 				continue
 			}
-			depth++
-			newline()
+			in.depth++
+			in.newline()
 		case '}', ']':
-			depth--
-			newline()
+			in.depth--
+			in.newline()
 			w.WriteByte(c)
 		case ',':
 			w.WriteByte(c)
-			newline()
+			in.newline()
 		case ':':
 			w.WriteString(": ")
+			if in.null != nil && bytes.HasPrefix(src[i+1:], []byte("null")) {
+				var name string
+				if err := json.Unmarshal(src[key:i], &name); err != nil {
+					return err
+				}
+				done, err := in.null(name, in.depth)
+				if err != nil {
+					return err
+				}
+				if done {
+					i += len("null")
+				}
+			}
 		default:
 			w.WriteByte(c)
 		}
 	}
+	return nil
 }

@@ -40,3 +40,41 @@ func TestWriteIndentedMatchesEncoder(t *testing.T) {
 		}
 	}
 }
+
+// JSON streams the modules but writes what json.Encoder writes, for a
+// full report, one with no modules and one whose modules are nil.
+func TestJSONMatchesEncoder(t *testing.T) {
+	spec, err := os.ReadFile("testdata/spec-report.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The spec's example fills every field but "started" with a value.
+	spec = bytes.Replace(spec, []byte(`"RFC3339"`), []byte(`"2026-12-03T06:00:00.123Z"`), 1)
+	var full Report
+	if err := json.Unmarshal(spec, &full); err != nil {
+		t.Fatal(err)
+	}
+	if len(full.Modules) == 0 {
+		t.Fatal("the spec report has no modules to stream")
+	}
+	many := full
+	many.Modules = append(append([]Module{}, full.Modules...), full.Modules...)
+	many.Modules[0].Detail = `"modules": null, {"modules":null}`
+	empty, none := full, full
+	empty.Modules, none.Modules = []Module{}, nil
+	for name, r := range map[string]*Report{"full": &full, "two copies": &many, "empty": &empty, "nil": &none} {
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(r); err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		if err := JSON(&got, r); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != want.String() {
+			t.Errorf("%s: JSON:\n%s\njson.Encoder:\n%s", name, got.String(), want.String())
+		}
+	}
+}

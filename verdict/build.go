@@ -106,3 +106,17 @@ func statusRank(s checks.Status) int {
 	}
 	return 6 // checksum_mismatch
 }
+
+// Unchecked is the verdict of a run whose deadline came before anything
+// could be checked: reading and planning the inputs did not finish, or
+// left too little time to check what they planned. Nothing passed, so
+// one timeout finding, saying how far the run got, fails the gate.
+func Unchecked(title, detail, advice string) *Verdict {
+	return &Verdict{
+		Modules: []checks.Module{}, Endpoints: []checks.Endpoint{}, Ranking: []Rank{},
+		Findings: []Finding{{
+			Severity: SeverityError, Cause: cause.Timeout, Title: title, Detail: detail, Advice: advice,
+			Endpoints: []string{}, Modules: []string{},
+		}},
+	}
+}
