@@ -51,7 +51,7 @@ type Config struct {
 	// versions never reached are looked up in the module cache until
 	// then, and left timeout after.
 	Finish time.Time
-	Client  *probe.Client
+	Client *probe.Client
 	// ModCache is GOMODCACHE ("" when there is none).
 	ModCache string
 	// Cache is CacheAuto (also "") or CacheIgnore.

@@ -23,7 +23,12 @@ func Redact(s string) string {
 		}
 		return s
 	}
-	return urlPattern.ReplaceAllStringFunc(s, redactURL)
+	if r := urlPattern.ReplaceAllStringFunc(s, redactURL); r != s {
+		return r
+	}
+	// Every module URL has an "@v/": keep the string given, not the
+	// regexp's copy of it, which a report of many modules keeps alive.
+	return s
 }
 
 // RedactProxy redacts a proxy variable's value (HTTPS_PROXY, HTTP_PROXY,

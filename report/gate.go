@@ -50,6 +50,9 @@ func (r *Report) Mark() string {
 	switch {
 	case r.GateOff():
 		return "GATE OFF"
+	case r.Summary.Passed && len(r.Explained) > 0:
+		// The log's failures exit 1 (contract §1), reproduced or not.
+		return "FAIL"
 	case r.Summary.Passed:
 		return "PASS"
 	}
@@ -64,6 +67,10 @@ func (r *Report) failed() int {
 // Verdict is the one-line summary every format opens or closes with.
 func (r *Report) Verdict() string {
 	v := r.verdict()
+	if n := len(r.Explained); n > 0 && r.Summary.Passed && r.allTransient() {
+		// Everything checks out now: the log's failures were transient.
+		v = fmt.Sprintf("the log's %s no longer reproduce%s (transient: a retry should pass); now %s", plural(n, "failure"), map[bool]string{true: "s"}[n == 1], v)
+	}
 	if n := r.Summary.Cached; n > 0 {
 		v += fmt.Sprintf("; %s served from the module cache", versions(n))
 	}
@@ -74,6 +81,15 @@ func (r *Report) Verdict() string {
 		v += "; the gate is off (--fail-on never)"
 	}
 	return v
+}
+
+func (r *Report) allTransient() bool {
+	for _, e := range r.Explained {
+		if e.State != StateTransient {
+			return false
+		}
+	}
+	return true
 }
 
 func (r *Report) verdict() string {

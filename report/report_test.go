@@ -137,3 +137,44 @@ func TestTextLeadsWithTheAnswer(t *testing.T) {
 		t.Error("a newline from module text reached the output")
 	}
 }
+
+// TestRankingLine: with no complete proxy, the text says whether any
+// proxy answered: a proxy that answered nothing lacks no version it was
+// asked for, and "No proxy has every needed version" beside MISSING 0
+// misled.
+func TestRankingLine(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		rows []Rank
+		want string
+	}{
+		{"down", []Rank{{URL: "https://proxy.example", Rank: 1, Missing: []string{}}}, "No proxy answered: none could be measured."},
+		{"lacking", []Rank{{URL: "https://proxy.example", Rank: 1, Missing: []string{"example.test/a@v1.0.0"}, SuccessRatio: 0.5}}, "No proxy has every needed version."},
+		{"complete", []Rank{{URL: "https://proxy.example", Rank: 1, Complete: true, Missing: []string{}, SuccessRatio: 1}}, "Fastest complete proxy: https://proxy.example"},
+	} {
+		var buf strings.Builder
+		b := &errWriter{w: &buf}
+		rankingText(b, &Report{Ranking: tc.rows})
+		if !strings.Contains(buf.String(), tc.want) {
+			t.Errorf("%s: ranking text lacks %q:\n%s", tc.name, tc.want, buf.String())
+		}
+	}
+}
+
+// TestExplainedTransientVerdict: explain's report of a log whose failures
+// no longer reproduce exits 1 (contract §1), so it must not open with
+// PASS; it says the failures were transient.
+func TestExplainedTransientVerdict(t *testing.T) {
+	r := &Report{Summary: Summary{Modules: 1, OK: 1, Passed: true}}
+	if r.Mark() != "PASS" {
+		t.Fatalf("a passing check: %s", r.Mark())
+	}
+	r.Explained = []Explained{{State: StateTransient}, {State: StateTransient}}
+	if got, v := r.Mark(), r.Verdict(); got != "FAIL" || !strings.Contains(v, "the log's 2 failures no longer reproduce (transient") || !strings.Contains(v, "the one needed module version can be fetched") {
+		t.Errorf("transient failures: %s: %s", got, v)
+	}
+	r.Explained = []Explained{{State: StateTransient}, {State: StateUnknown}}
+	if v := r.Verdict(); strings.Contains(v, "no longer reproduce") {
+		t.Errorf("a failure the check could not probe again is called transient: %s", v)
+	}
+}

@@ -195,10 +195,23 @@ func rankingText(b *errWriter, r *Report) {
 				break
 			}
 		}
-	} else {
+	} else if reached(r.Ranking) {
 		b.printf("No proxy has every needed version.\n")
+	} else {
+		b.printf("No proxy answered: none could be measured.\n")
 	}
 	b.printf("\n")
+}
+
+// reached says whether any ranked proxy answered a request: a proxy that
+// answered none is missing nothing it was asked, yet complete it is not.
+func reached(rows []Rank) bool {
+	for _, k := range rows {
+		if k.SuccessRatio > 0 || len(k.Missing) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func yesNo(v bool) string {
