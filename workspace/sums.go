@@ -75,7 +75,7 @@ func LoadSums(ctx context.Context, file string) (*Sums, error) {
 
 // sumsCheckEvery is how many go.sum lines are read between looks at the
 // context: a few milliseconds of work.
-const sumsCheckEvery = 1 << 14
+const sumsCheckEvery = 1 << 12
 
 // fields3 splits line as strings.Fields does, without allocating: the
 // first three fields, and how many there are (4 meaning "more than 3").

@@ -63,6 +63,11 @@ type Module struct {
 	Excludes  []Require
 	// Vendored is true when vendor/modules.txt lists every requirement.
 	Vendored bool
+
+	// Lookup tables of Replaces and Excludes, built by the loader (a
+	// Module built by hand is searched line by line).
+	replaceIdx *replaceIndex
+	excluded   map[module.Version]bool
 }
 
 // Workspace is everything one PATH argument names: a go.mod, or a go.work
@@ -83,7 +88,9 @@ type Workspace struct {
 	// module that go.work does not override: one table for the whole
 	// workspace, as cmd/go's modload builds it.
 	modReplaces []Replace
-	Sums        *Sums
+	// Lookup tables of Replaces and modReplaces, built by the loader.
+	replaceIdx, modReplaceIdx *replaceIndex
+	Sums                      *Sums
 	// Vendored: vendor/modules.txt is present and consistent (go >= 1.14).
 	Vendored bool
 }
@@ -308,6 +315,7 @@ func loadMod(file string) (*Module, error) {
 	if m.Vendored, err = vendorConsistent(m.Dir, m.Go, m.Requires); err != nil {
 		return nil, err
 	}
+	m.index()
 	return m, nil
 }
 
@@ -389,6 +397,7 @@ func loadWork(ctx context.Context, file string) (*Workspace, error) {
 	if ws.modReplaces, err = workspaceReplaces(ws); err != nil {
 		return nil, err
 	}
+	ws.replaceIdx, ws.modReplaceIdx = indexReplaces(ws.Replaces), indexReplaces(ws.modReplaces)
 	// A workspace's sums: each module's go.sum, then go.work.sum.
 	ws.Sums = &Sums{}
 	for _, m := range ws.Modules {
@@ -479,28 +488,73 @@ func posLine(p Pos) string { return fmt.Sprintf("%s:%d", p.File, p.Line) }
 // in workspace mode, the merged replaces of every used module, in module
 // mode m's own; within a list an exact version before a wildcard.
 func (ws *Workspace) Replacement(m *Module, v module.Version) (Replace, bool) {
-	mod := m.Replaces
+	mod, modIdx := m.Replaces, m.replaceIdx
 	if ws.Work != "" {
-		mod = ws.modReplaces
+		mod, modIdx = ws.modReplaces, ws.modReplaceIdx
 	}
-	for _, list := range [][]Replace{ws.Replaces, mod} {
-		var wild *Replace
-		for i, r := range list {
-			if r.Old.Path != v.Path {
-				continue
-			}
-			if r.Old.Version == v.Version {
-				return r, true
-			}
-			if r.Old.Version == "" {
-				wild = &list[i]
-			}
+	if r, ok := findReplace(ws.Replaces, ws.replaceIdx, v); ok {
+		return r, true
+	}
+	return findReplace(mod, modIdx, v)
+}
+
+// findReplace returns the first replacement in list of exactly v, else
+// the last of v's whole path. With an index it is one lookup: a go.mod
+// of many replace lines must not make planning quadratic.
+func findReplace(list []Replace, idx *replaceIndex, v module.Version) (Replace, bool) {
+	if idx != nil {
+		if i, ok := idx.exact[v]; ok {
+			return list[i], true
 		}
-		if wild != nil {
-			return *wild, true
+		if i, ok := idx.wild[v.Path]; ok {
+			return list[i], true
 		}
+		return Replace{}, false
+	}
+	var wild *Replace
+	for i, r := range list {
+		if r.Old.Path != v.Path {
+			continue
+		}
+		if r.Old.Version == v.Version {
+			return r, true
+		}
+		if r.Old.Version == "" {
+			wild = &list[i]
+		}
+	}
+	if wild != nil {
+		return *wild, true
 	}
 	return Replace{}, false
+}
+
+// replaceIndex locates a list's replacements: the first line for each
+// exact module version, the last for each whole path.
+type replaceIndex struct {
+	exact map[module.Version]int
+	wild  map[string]int
+}
+
+func indexReplaces(list []Replace) *replaceIndex {
+	x := &replaceIndex{exact: make(map[module.Version]int, len(list)), wild: map[string]int{}}
+	for i, r := range list {
+		if r.Old.Version == "" {
+			x.wild[r.Old.Path] = i
+		} else if _, ok := x.exact[r.Old]; !ok {
+			x.exact[r.Old] = i
+		}
+	}
+	return x
+}
+
+// index builds the module's lookup tables once its lines are read.
+func (m *Module) index() {
+	m.replaceIdx = indexReplaces(m.Replaces)
+	m.excluded = make(map[module.Version]bool, len(m.Excludes))
+	for _, x := range m.Excludes {
+		m.excluded[x.Version] = true
+	}
 }
 
 // Excluded reports whether v is excluded: in workspace mode by any used
@@ -511,6 +565,12 @@ func (ws *Workspace) Excluded(m *Module, v module.Version) bool {
 		mods = ws.Modules
 	}
 	for _, mm := range mods {
+		if mm.excluded != nil {
+			if mm.excluded[v] {
+				return true
+			}
+			continue
+		}
 		for _, x := range mm.Excludes {
 			if x.Version == v {
 				return true

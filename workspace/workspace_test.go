@@ -330,7 +330,46 @@ func TestLoadSumsStopsWithContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := LoadSums(ctx, file)
-	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), file+":16384: reading stopped") {
-		t.Fatalf("LoadSums with a cancelled context = %v; want it stopped at line 16384 of %s", err, file)
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), file+":4096: reading stopped") {
+		t.Fatalf("LoadSums with a cancelled context = %v; want it stopped at line 4096 of %s", err, file)
+	}
+}
+
+// The loader's lookup tables answer as the line-by-line search does: the
+// first replace of an exact version, else the last of the whole path;
+// excludes by exact version.
+func TestLookupTablesMatchSearch(t *testing.T) {
+	v := func(p, ver string) module.Version { return module.Version{Path: p, Version: ver} }
+	plain := &Module{
+		Replaces: []Replace{
+			{Old: v("example.test/a", ""), New: v("example.test/a1", "v1.0.0")},
+			{Old: v("example.test/a", "v1.0.0"), New: v("example.test/a2", "v1.0.0")},
+			{Old: v("example.test/a", "v1.0.0"), New: v("example.test/a3", "v1.0.0")},
+			{Old: v("example.test/a", ""), New: v("example.test/a4", "v1.0.0")},
+			{Old: v("example.test/b", "v2.0.0"), New: v("example.test/b1", "v2.0.0")},
+		},
+		Excludes: []Require{{Version: v("example.test/a", "v0.9.0")}},
+	}
+	indexed := *plain
+	indexed.index()
+	ws := &Workspace{}
+	for _, q := range []module.Version{
+		v("example.test/a", "v1.0.0"), v("example.test/a", "v1.1.0"), v("example.test/b", "v2.0.0"),
+		v("example.test/b", "v2.0.1"), v("example.test/c", "v1.0.0"), v("example.test/a", "v0.9.0"),
+	} {
+		r1, ok1 := ws.Replacement(plain, q)
+		r2, ok2 := ws.Replacement(&indexed, q)
+		if ok1 != ok2 || r1.New != r2.New {
+			t.Errorf("Replacement(%v): search %v %v, table %v %v", q, r1.New, ok1, r2.New, ok2)
+		}
+		if ws.Excluded(plain, q) != ws.Excluded(&indexed, q) {
+			t.Errorf("Excluded(%v) differs", q)
+		}
+	}
+	if r, _ := ws.Replacement(&indexed, v("example.test/a", "v1.0.0")); r.New.Path != "example.test/a2" {
+		t.Errorf("exact replace = %v, want the first exact line", r.New)
+	}
+	if r, _ := ws.Replacement(&indexed, v("example.test/a", "v1.1.0")); r.New.Path != "example.test/a4" {
+		t.Errorf("path replace = %v, want the last whole-path line", r.New)
 	}
 }
