@@ -527,3 +527,65 @@ func TestCountsUniqueVersions(t *testing.T) {
 		}
 	}
 }
+
+// TestStaleGoSumGoMod: go.sum keeps /go.mod lines of versions an older
+// module graph needed. In a main module at go 1.17 or later whose
+// requirements are all at 1.17 or later too, the go command never reads
+// those go.mod files (graph pruning): a proxy lacking one does not fail
+// the build, nor the gate. Below a requirement whose go.mod is older than
+// go 1.17 the graph is not pruned: `go mod download` (and go list -m all,
+// go mod verify) read them, and a missing one fails them and the gate,
+// though `go build`, loading lazily, passes. The go command judges each
+// world.
+func TestStaleGoSumGoMod(t *testing.T) {
+	// A go.mod line for a version no proxy has: hashed from a go.mod that
+	// names it, so only its absence can fail it.
+	goneSum := "example.test/gone v0.9.0/go.mod h1:Q20WmVx/S+NDp0pKCii1umMHtnzZ0qXJmVHBb0oLY9M=\n"
+	for _, tc := range []struct {
+		name   string
+		depGo  string // the requirement's go line
+		passes bool
+	}{
+		{name: "pruned requirement", depGo: "go 1.21\n", passes: true},
+		{name: "requirement before go 1.17", depGo: "go 1.16\n\nrequire example.test/gone v0.9.0\n", passes: false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			proxy := goproxytest.New(t, goproxytest.Module{Path: "example.test/dep", Version: "v1.0.0", Files: map[string]string{
+				"go.mod": "module example.test/dep\n\n" + tc.depGo,
+				"dep.go": "package dep\n",
+			}})
+			dir := writeModule(t, map[string]string{
+				"go.mod":  "module example.test/app\n\ngo 1.21\n\nrequire example.test/dep v1.0.0\n",
+				"go.sum":  sumLines(proxy, "example.test/dep@v1.0.0") + goneSum,
+				"main.go": "package main\n\nimport _ \"example.test/dep\"\n\nfunc main() {}\n",
+			})
+			vars := []string{"GOPROXY=" + proxy.URL(), "GOFLAGS=-modcacherw"}
+			out, ok := goRun(t, dir, vars, "list", "-m", "all")
+			if ok != tc.passes {
+				t.Fatalf("judge: go list -m all ok=%v, want %v:\n%s", ok, tc.passes, out)
+			}
+			if out, ok := goRun(t, dir, vars, "mod", "download"); ok != tc.passes {
+				t.Fatalf("judge: go mod download ok=%v, want %v:\n%s", ok, tc.passes, out)
+			}
+			if out, ok := goRun(t, dir, vars, "build", "./..."); !ok {
+				// Lazy loading: a build reads no go.mod below its
+				// requirements' own in either world.
+				t.Fatalf("judge: go build: %s", out)
+			}
+			tr := runTool(t, map[string]string{"GOPROXY": proxy.URL(), "GOFLAGS": ""}, "--retries", "0", dir)
+			gone := tr.module(t, "example.test/gone", "v0.9.0")
+			if tc.passes {
+				if tr.code != 0 || gone.Status != report.StatusSkipped || !strings.Contains(gone.Detail, "outside the module graph") {
+					t.Errorf("exit %d, gone %s (%s); want exit 0 and gone skipped, outside the graph", tr.code, gone.Status, gone.Detail)
+				}
+				if tr.rep.Summary.NotFound != 0 {
+					t.Errorf("summary counts %d not found", tr.rep.Summary.NotFound)
+				}
+				return
+			}
+			if tr.code != 1 || gone.Status != report.StatusNotFound {
+				t.Errorf("exit %d, gone %s (%s); want exit 1 and gone not_found", tr.code, gone.Status, gone.Detail)
+			}
+		})
+	}
+}

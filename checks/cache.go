@@ -51,6 +51,7 @@ func (r *runner) fromCache(t *plan.Target) (Outcome, bool) {
 	where := e.ModFile
 	if !t.Toolchain {
 		o.ModHash = e.ModHash()
+		o.ModGo, o.ModRead = modGoLine(e.Mod), true
 	}
 	if needZip {
 		o.ZipHash = e.ZipHash

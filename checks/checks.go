@@ -88,7 +88,12 @@ type Outcome struct {
 	// Modified says how the cached copy differs from the hash the cache
 	// recorded for it (--depth full, as `go mod verify` finds).
 	Modified string
-	done     bool
+	// ModGo is the go line of the go.mod served; ModRead says it was read.
+	ModGo   string
+	ModRead bool
+	// OutsideGraph: the build never reads this go.mod (pruneGraph).
+	OutsideGraph bool
+	done         bool
 }
 
 // Run checks every target of p and returns the report. It returns by the
@@ -107,6 +112,7 @@ func Run(ctx context.Context, cfg Config, p *plan.Plan) *Result {
 	sums := r.lookupSums(ctx)
 	r.resolveAll(ctx)
 	out := r.snapshot()
+	r.pruneGraph(out)
 	res := &Result{Plan: p, Outcomes: out, Config: cfg}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		res.Slow = r.notChecked(out, time.Since(start))

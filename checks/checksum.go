@@ -144,7 +144,7 @@ func (r *runner) verifySums(out []Outcome, l *sumLookups) Checksums {
 	modFlag := env.ModFlag()
 	for i, t := range r.plan.Targets {
 		o := &out[i]
-		if t.Skip != "" {
+		if t.Skip != "" || o.OutsideGraph {
 			continue
 		}
 		a, asked := l.answers[i]

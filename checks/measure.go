@@ -126,7 +126,7 @@ func isHTTPURL(s string) bool {
 func sampleTargets(ts []*plan.Target, out []Outcome) ([]int, bool) {
 	var all []int
 	for i, t := range ts {
-		if t.Skip == "" && !t.Direct {
+		if t.Skip == "" && !t.Direct && !out[i].OutsideGraph {
 			all = append(all, i)
 		}
 	}
@@ -274,7 +274,7 @@ func (r *runner) measurePair(ctx context.Context, p *ProxyRun, t *plan.Target) P
 	res := do(probe.Request{Method: http.MethodGet, URL: u, Want: cause.WantMod, Role: p.Role, MaxBody: probe.MaxModBody})
 	pr.Cause = res.Cause
 	if res.OK() {
-		if c, _ := checkMod(res.Body, t); c != cause.OK {
+		if _, c, _ := checkMod(res.Body, t); c != cause.OK {
 			pr.Cause = c
 		} else if t.ModSum != nil && modHash(res.Body) != t.ModSum.Hash {
 			pr.Cause = cause.ChecksumMismatch

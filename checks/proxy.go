@@ -192,13 +192,14 @@ func (r *runner) fromProxy(ctx context.Context, base string, t *plan.Target) Out
 			return o
 		}
 		if exts[i] == "mod" {
-			if c, d := checkMod(f.Body, t); c != cause.OK {
+			goLine, c, d := checkMod(f.Body, t)
+			if c != cause.OK {
 				o.Status, o.Cause, o.Detail = statusOf(c), c, d
 				o.Attempts[len(o.Attempts)-1].Cause = c
 				o.Attempts[len(o.Attempts)-1].Detail = d
 				return o
 			}
-			o.ModHash = modHash(f.Body)
+			o.ModHash, o.ModGo, o.ModRead = modHash(f.Body), goLine, true
 		}
 		if exts[i] == "zip" && r.cfg.Depth == DepthFull {
 			o.ZipHash = f.ZipHash
@@ -209,23 +210,26 @@ func (r *runner) fromProxy(ctx context.Context, base string, t *plan.Target) Out
 }
 
 // checkMod verifies that a served go.mod parses and names the module
-// (a replacement may name the path it replaces).
-func checkMod(data []byte, t *plan.Target) (cause.Code, string) {
+// (a replacement may name the path it replaces), and returns its go line.
+func checkMod(data []byte, t *plan.Target) (goLine string, c cause.Code, detail string) {
 	f, err := modfile.ParseLax("go.mod", data, nil)
 	if err != nil {
-		return cause.BadResponse, "go.mod does not parse: " + firstLine(err.Error())
+		return "", cause.BadResponse, "go.mod does not parse: " + firstLine(err.Error())
+	}
+	if f.Go != nil {
+		goLine = f.Go.Version
 	}
 	if f.Module == nil {
 		if strings.HasSuffix(t.Module.Version, "+incompatible") {
-			return cause.OK, ""
+			return goLine, cause.OK, ""
 		}
-		return cause.BadResponse, "go.mod has no module line"
+		return "", cause.BadResponse, "go.mod has no module line"
 	}
 	got := f.Module.Mod.Path
 	if got != t.Module.Path && (t.Required == nil || got != t.Required.Path) && !t.Toolchain {
-		return cause.BadResponse, "go.mod names module " + got
+		return "", cause.BadResponse, "go.mod names module " + got
 	}
-	return cause.OK, ""
+	return goLine, cause.OK, ""
 }
 
 func firstLine(s string) string {
@@ -347,11 +351,12 @@ func (r *runner) fromFileProxy(base string, t *plan.Target, m module.Version, at
 		}
 		o.Attempts = append(o.Attempts, a)
 		if ext == "mod" {
-			if c, d := checkMod(data, t); c != cause.OK {
+			goLine, c, d := checkMod(data, t)
+			if c != cause.OK {
 				o.Status, o.Cause, o.Detail = statusOf(c), c, d
 				return o
 			}
-			o.ModHash = modHash(data)
+			o.ModHash, o.ModGo, o.ModRead = modHash(data), goLine, true
 		}
 	}
 	o.Status, o.Cause = StatusOK, cause.OK

@@ -61,6 +61,13 @@ type Target struct {
 	// Shared: other workspaces need the same version; its requests are
 	// sent once and their results shared.
 	Shared bool
+	// Workspace is the index of the workspace that needs it.
+	Workspace int
+	// GraphOnly: a go.mod known only from a go.sum line, in a main module
+	// whose module graph is pruned (go 1.17 or later). The go command
+	// reads it only when an unpruned dependency (a go.mod below go 1.17)
+	// reaches it; else the line is left over from an older graph.
+	GraphOnly bool
 
 	// remote: the workspace that needs it does not build from vendor/.
 	remote bool
@@ -115,7 +122,7 @@ func Build(wss []*workspace.Workspace, o Options) *Plan {
 	vendor, work := false, false
 	wsIndex := 0
 	add := func(t *Target) {
-		t.remote, t.Work = !vendor, work
+		t.remote, t.Work, t.Workspace = !vendor, work, wsIndex
 		k := key{t.Module, wsIndex}
 		if prev, ok := seen[k]; ok {
 			prev.remote = prev.remote || t.remote
@@ -192,6 +199,7 @@ func Build(wss []*workspace.Workspace, o Options) *Plan {
 			}
 			v := module.Version{Path: l.Path, Version: strings.TrimSuffix(l.Version.Version, "/go.mod")}
 			t := &Target{Module: v, Need: NeedMod, Indirect: true, Pos: l.Pos, ModSum: &l, SumFile: l.Pos.File}
+			t.GraphOnly = ws.Work == "" && Pruned(ws.Modules[0].Go)
 			if m := ws.Modules[0]; ws.Excluded(m, v) {
 				continue
 			} else if rep, ok := ws.Replacement(m, v); ok {
@@ -233,6 +241,13 @@ func Build(wss []*workspace.Workspace, o Options) *Plan {
 	}
 	p.Targets = byNeed
 	return p
+}
+
+// Pruned says whether a go.mod at this go version has a pruned module
+// graph (go 1.17 and later): the go command loads the go.mod files of its
+// requirements, not of theirs. No go line means before 1.17.
+func Pruned(goVersion string) bool {
+	return goVersion != "" && semver.Compare("v"+goVersion, "v1.17") >= 0
 }
 
 // missingDir says, in the go command's words, why a directory
