@@ -193,12 +193,12 @@ func Build(wss []*workspace.Workspace, o Options) *Plan {
 		// an excluded or locally replaced version names nothing the build
 		// fetches.
 		for j := range ws.Sums.Lines {
-			l := ws.Sums.Lines[j]
+			l := &ws.Sums.Lines[j] // a pointer into the lines, not a copy each
 			if !l.GoModOnly() {
 				continue
 			}
 			v := module.Version{Path: l.Path, Version: strings.TrimSuffix(l.Version.Version, "/go.mod")}
-			t := &Target{Module: v, Need: NeedMod, Indirect: true, Pos: l.Pos, ModSum: &l, SumFile: l.Pos.File}
+			t := &Target{Module: v, Need: NeedMod, Indirect: true, Pos: l.Pos, ModSum: l, SumFile: l.Pos.File}
 			t.GraphOnly = ws.Work == "" && Pruned(ws.Modules[0].Go)
 			if m := ws.Modules[0]; ws.Excluded(m, v) {
 				continue

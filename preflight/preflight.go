@@ -286,7 +286,16 @@ func readInputs(ctx context.Context, o Options, env *goenv.Env, end time.Time) (
 		done <- answer{in: inputs{wss, pl}}
 	}()
 	late := func(err error) error {
-		return &lateError{stage: "reading", detail: fmt.Sprintf("reading and planning go.mod, go.work and go.sum did not finish in %s (%v)", round(time.Since(started)), err)}
+		// err is the context's, or the go.sum reader's wrapping it with
+		// where it stopped ("go.sum:884736: reading stopped: …").
+		why := "stopped at the deadline"
+		switch s := err.Error(); {
+		case errors.Is(err, context.Canceled):
+			why = "interrupted"
+		case strings.Contains(s, ": reading stopped: "):
+			why = strings.TrimSuffix(s, ": "+context.DeadlineExceeded.Error()) + " at the deadline"
+		}
+		return &lateError{stage: "reading", detail: fmt.Sprintf("reading and planning go.mod, go.work and go.sum did not finish in %s (%s)", round(time.Since(started)), why)}
 	}
 	select {
 	case a := <-done:
