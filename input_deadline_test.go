@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gopreflight/gopreflight/cause"
+	"github.com/gopreflight/gopreflight/internal/faultserver"
 	"github.com/gopreflight/gopreflight/internal/heapwatch"
 	"github.com/gopreflight/gopreflight/report"
 )
@@ -31,7 +31,7 @@ func TestDeadlineHoldsForInput(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes inputs of up to 62 MB")
 	}
-	proxy := silentProxy(t)
+	proxy := "http://" + faultserver.Silent(t)
 	// Under the race detector every step is several times slower, and so
 	// is the time the report needs: a smaller input keeps the case the
 	// same one.
@@ -132,27 +132,6 @@ func TestDeadlineHoldsForInput(t *testing.T) {
 			}
 		})
 	}
-}
-
-// silentProxy accepts connections and never answers; it returns its URL.
-func silentProxy(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	quit := make(chan struct{})
-	t.Cleanup(func() { close(quit); l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() { <-quit; c.Close() }()
-		}
-	}()
-	return "http://" + l.Addr().String()
 }
 
 // hugeModule writes a go.mod requiring n modules and a go.sum with, for

@@ -97,6 +97,15 @@ func PlaintextOnTLS(t testing.TB, httpLike bool) string {
 	})
 }
 
+// Silent returns the address of a server that accepts connections and
+// never answers: a request waits for its own deadline.
+func Silent(t testing.TB) string {
+	t.Helper()
+	return serveRaw(t, func(c net.Conn) {
+		_, _ = io.Copy(io.Discard, c) // until the client closes, the deadline or cleanup
+	})
+}
+
 // HangUp returns the address of a plain-HTTP server that reads the request
 // head and closes the connection without answering.
 func HangUp(t testing.TB) string {
