@@ -249,8 +249,9 @@ type inputs struct {
 
 // lateError says the deadline came before the stage named could finish.
 type lateError struct {
-	stage  string // "reading" or "checking"
-	detail string
+	stage       string // "reading" or "checking"
+	detail      string
+	interrupted bool // ended by the caller (an interrupt), not the deadline
 }
 
 func (e *lateError) Error() string { return e.stage + ": " + e.detail }
@@ -295,22 +296,23 @@ func readInputs(ctx context.Context, o Options, env *goenv.Env, end time.Time) (
 		case strings.Contains(s, ": reading stopped: "):
 			why = strings.TrimSuffix(s, ": "+context.DeadlineExceeded.Error()) + " at the deadline"
 		}
-		return &lateError{stage: "reading", detail: fmt.Sprintf("reading and planning go.mod, go.work and go.sum did not finish in %s (%s)", round(time.Since(started)), why)}
+		return &lateError{stage: "reading", detail: fmt.Sprintf("reading and planning go.mod, go.work and go.sum did not finish in %s (%s)", round(time.Since(started)), why), interrupted: why == "interrupted"}
 	}
-	select {
-	case a := <-done:
+	answered := func(a answer) (inputs, error) {
 		if errors.Is(a.err, context.DeadlineExceeded) || errors.Is(a.err, context.Canceled) {
 			return inputs{}, late(a.err)
 		}
-		return a.in, a.err
+		return a.in, a.err // what was read in time, or the inputs' own error
+	}
+	select {
+	case a := <-done:
+		return answered(a)
 	case <-ctx.Done():
 		// Reading a go.sum stops within milliseconds and says where it
 		// got to; a parse that cannot stop is not waited for.
 		select {
 		case a := <-done:
-			if a.err != nil {
-				return inputs{}, late(a.err)
-			}
+			return answered(a)
 		case <-time.After(20 * time.Millisecond):
 		}
 		return inputs{}, late(context.Cause(ctx))
@@ -320,10 +322,13 @@ func readInputs(ctx context.Context, o Options, env *goenv.Env, end time.Time) (
 // unchecked is the report of a run whose deadline came first.
 func unchecked(late *lateError, o Options, env *goenv.Env, started time.Time) *report.Report {
 	title := "The deadline came before the inputs were read"
-	if late.stage == "checking" {
-		title = "The deadline left no time to check the module versions"
-	}
 	advice := fmt.Sprintf("raise --timeout (now %s); an input this large is unusual for a go.mod or go.sum: check what the change added", o.Timeout)
+	switch {
+	case late.stage == "checking":
+		title = "The deadline left no time to check the module versions"
+	case late.interrupted:
+		title, advice = "The run was interrupted before the inputs were read", ""
+	}
 	res := &checks.Result{Plan: &plan.Plan{}, Config: checks.Config{Env: env, Candidates: o.Candidates}}
 	return assemble(res, verdict.Unchecked(title, late.detail, advice), o.ToolVersion, started, nil, nil)
 }
