@@ -157,3 +157,34 @@ func hugeModule(t *testing.T, n, versions int) string {
 	}
 	return dir
 }
+
+// TestNothingCheckedInEveryFormat: a run whose deadline came before the
+// inputs were read fails the gate, and every format says so: SARIF and
+// JUnit, which list modules, carry the finding about none.
+func TestNothingCheckedInEveryFormat(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a 15 MB go.sum")
+	}
+	dir := hugeModule(t, 100_000, 1)
+	proxy := "http://" + faultserver.Silent(t)
+	env := map[string]string{"GOPROXY": proxy, "GOSUMDB": "off", "GOFLAGS": "-mod=mod", "GOENV": "off", "GOTOOLCHAIN": "local", "HOME": t.TempDir()}
+	for _, format := range []string{"text", "json", "markdown", "github", "sarif", "junit", "prometheus"} {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), []string{"--retries", "0", "--timeout", "300ms", "--format", format, dir},
+			func(k string) string { return env[k] }, &stdout, &stderr)
+		out := stdout.String()
+		if code != exitGate {
+			t.Errorf("%s: exit %d, want %d", format, code, exitGate)
+		}
+		want := "The deadline"
+		switch format {
+		case "prometheus":
+			want = "gopreflight_passed 0"
+		case "junit":
+			want = `failures="1"`
+		}
+		if !strings.Contains(out, want) {
+			t.Errorf("%s: output lacks %q:\n%s", format, want, out)
+		}
+	}
+}

@@ -51,7 +51,7 @@ func (r *runner) fromCache(t *plan.Target) (Outcome, bool) {
 	where := e.ModFile
 	if !t.Toolchain {
 		o.ModHash = e.ModHash()
-		o.ModGo, o.ModRead = modGoLine(e.Mod), true
+		o.Graph = graphOf(e.Mod, t)
 	}
 	if needZip {
 		o.ZipHash = e.ZipHash

@@ -88,9 +88,9 @@ type Outcome struct {
 	// Modified says how the cached copy differs from the hash the cache
 	// recorded for it (--depth full, as `go mod verify` finds).
 	Modified string
-	// ModGo is the go line of the go.mod served; ModRead says it was read.
-	ModGo   string
-	ModRead bool
+	// Graph is what the go.mod served says of the module graph; nil when
+	// none was read.
+	Graph *ModGraph
 	// OutsideGraph: the build never reads this go.mod (pruneGraph).
 	OutsideGraph bool
 	done         bool

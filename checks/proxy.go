@@ -192,14 +192,14 @@ func (r *runner) fromProxy(ctx context.Context, base string, t *plan.Target) Out
 			return o
 		}
 		if exts[i] == "mod" {
-			goLine, c, d := checkMod(f.Body, t)
+			mf, c, d := checkMod(f.Body, t)
 			if c != cause.OK {
 				o.Status, o.Cause, o.Detail = statusOf(c), c, d
 				o.Attempts[len(o.Attempts)-1].Cause = c
 				o.Attempts[len(o.Attempts)-1].Detail = d
 				return o
 			}
-			o.ModHash, o.ModGo, o.ModRead = modHash(f.Body), goLine, true
+			o.ModHash, o.Graph = modHash(f.Body), graphFrom(mf, t)
 		}
 		if exts[i] == "zip" && r.cfg.Depth == DepthFull {
 			o.ZipHash = f.ZipHash
@@ -210,26 +210,23 @@ func (r *runner) fromProxy(ctx context.Context, base string, t *plan.Target) Out
 }
 
 // checkMod verifies that a served go.mod parses and names the module
-// (a replacement may name the path it replaces), and returns its go line.
-func checkMod(data []byte, t *plan.Target) (goLine string, c cause.Code, detail string) {
+// (a replacement may name the path it replaces), and returns it parsed.
+func checkMod(data []byte, t *plan.Target) (*modfile.File, cause.Code, string) {
 	f, err := modfile.ParseLax("go.mod", data, nil)
 	if err != nil {
-		return "", cause.BadResponse, "go.mod does not parse: " + firstLine(err.Error())
-	}
-	if f.Go != nil {
-		goLine = f.Go.Version
+		return nil, cause.BadResponse, "go.mod does not parse: " + firstLine(err.Error())
 	}
 	if f.Module == nil {
 		if strings.HasSuffix(t.Module.Version, "+incompatible") {
-			return goLine, cause.OK, ""
+			return f, cause.OK, ""
 		}
-		return "", cause.BadResponse, "go.mod has no module line"
+		return nil, cause.BadResponse, "go.mod has no module line"
 	}
 	got := f.Module.Mod.Path
 	if got != t.Module.Path && (t.Required == nil || got != t.Required.Path) && !t.Toolchain {
-		return "", cause.BadResponse, "go.mod names module " + got
+		return nil, cause.BadResponse, "go.mod names module " + got
 	}
-	return goLine, cause.OK, ""
+	return f, cause.OK, ""
 }
 
 func firstLine(s string) string {
@@ -351,12 +348,12 @@ func (r *runner) fromFileProxy(base string, t *plan.Target, m module.Version, at
 		}
 		o.Attempts = append(o.Attempts, a)
 		if ext == "mod" {
-			goLine, c, d := checkMod(data, t)
+			mf, c, d := checkMod(data, t)
 			if c != cause.OK {
 				o.Status, o.Cause, o.Detail = statusOf(c), c, d
 				return o
 			}
-			o.ModHash, o.ModGo, o.ModRead = modHash(data), goLine, true
+			o.ModHash, o.Graph = modHash(data), graphFrom(mf, t)
 		}
 	}
 	o.Status, o.Cause = StatusOK, cause.OK

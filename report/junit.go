@@ -72,6 +72,19 @@ func JUnit(w io.Writer, r *Report) error {
 		}
 		suite.Cases = append(suite.Cases, tc)
 	}
+	for _, f := range r.Findings {
+		// An error about no module (the deadline came before the inputs
+		// were read) fails the gate: it is a failing case of its own.
+		if f.Severity == SeverityError && len(f.Modules) == 0 {
+			text := nonEmpty(f.Detail)
+			if f.Advice != "" {
+				text = append(text, "fix: "+f.Advice)
+			}
+			suite.Failures++
+			suite.Cases = append(suite.Cases, testcase{Name: f.Title, Classname: "gopreflight.findings",
+				Failure: &failure{Message: string(f.Cause), Type: string(f.Cause), Text: textguard.Clip(strings.Join(text, "\n"), MaxMessage)}})
+		}
+	}
 	suite.Tests = len(suite.Cases)
 	doc := testsuites{Name: "gopreflight", Tests: suite.Tests, Failures: suite.Failures, Time: suite.Time, Suites: []testsuite{suite}}
 	if _, err := io.WriteString(w, xml.Header); err != nil {

@@ -76,7 +76,7 @@ func SARIF(w io.Writer, r *Report) error {
 		})
 	}
 	for _, f := range r.Findings {
-		if f.Severity == SeverityError {
+		if f.Severity == SeverityError && len(f.Modules) > 0 {
 			continue // shown on each of its modules
 		}
 		rules[string(f.Cause)] = true

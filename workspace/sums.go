@@ -1,7 +1,6 @@
 package workspace
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -33,21 +32,24 @@ type Sums struct {
 // can be large enough to outlast the run's deadline.
 func LoadSums(ctx context.Context, file string) (*Sums, error) {
 	s := &Sums{index: map[module.Version]int{}}
-	data, err := readRegular(file)
+	// One string for the file: every field kept is a substring of it, so
+	// memory is the file's size plus a fixed amount per line kept. (Sizing
+	// the table from the count of lines let a go.sum of empty lines claim
+	// gigabytes.)
+	text, err := readText(ctx, file)
 	if os.IsNotExist(err) {
 		return s, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, unwrapPathErr(err))
 	}
-	// One string for the file: every field kept is a substring of it, so
-	// memory is the file's size plus a fixed amount per line, allocated
-	// once for the number of lines.
-	lines := bytes.Count(data, []byte{'\n'}) + 1
-	s.Lines = make([]Sum, 0, lines)
-	s.index = make(map[module.Version]int, lines)
-	text := string(data)
-	data = nil
+	// Sized once, for the lines that can be kept: each has an "h1:" hash
+	// and, read as real go.sum lines are, at least 48 bytes, so that a
+	// file of empty or tiny lines claims no more than it holds.
+	if n := min(strings.Count(text, " h1:"), len(text)/48); n > 0 {
+		s.Lines = make([]Sum, 0, n)
+		s.index = make(map[module.Version]int, n)
+	}
 	for n := 1; text != ""; n++ {
 		if n%sumsCheckEvery == 0 && ctx.Err() != nil {
 			return nil, fmt.Errorf("%s:%d: reading stopped: %w", file, n, context.Cause(ctx))

@@ -246,24 +246,62 @@ func fileKind(m fs.FileMode) string {
 // symbolic link to one is fine), and checks again on the open file so
 // that it cannot be swapped in between.
 func readRegular(file string) ([]byte, error) {
-	if fi, err := os.Stat(file); err != nil {
-		return nil, err
-	} else if !fi.Mode().IsRegular() {
-		return nil, &fs.PathError{Op: "read", Path: file, Err: fmt.Errorf("%w (%s)", errNotRegular, fileKind(fi.Mode()))}
-	}
-	f, err := os.Open(file)
+	f, size, err := openRegular(file)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
+	return io.ReadAll(io.LimitReader(f, size+1))
+}
+
+// openRegular opens an input file after checking, before and after the
+// open, that it is a regular file; it returns the file's size.
+func openRegular(file string) (*os.File, int64, error) {
+	if fi, err := os.Stat(file); err != nil {
+		return nil, 0, err
+	} else if !fi.Mode().IsRegular() {
+		return nil, 0, &fs.PathError{Op: "read", Path: file, Err: fmt.Errorf("%w (%s)", errNotRegular, fileKind(fi.Mode()))}
+	}
+	f, err := os.Open(file)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, &fs.PathError{Op: "read", Path: file, Err: fmt.Errorf("%w (%s)", errNotRegular, fileKind(fi.Mode()))}
+	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = &fs.PathError{Op: "read", Path: file, Err: fmt.Errorf("%w (%s)", errNotRegular, fileKind(fi.Mode()))}
 	}
-	return io.ReadAll(io.LimitReader(f, fi.Size()+1))
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	return f, fi.Size(), nil
+}
+
+// readText reads a regular file as readRegular does, into one string
+// with no second copy, a megabyte at a time, and stops with ctx's error
+// when ctx ends first.
+func readText(ctx context.Context, file string) (string, error) {
+	f, size, err := openRegular(file)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	var b strings.Builder
+	b.Grow(int(size))
+	buf := make([]byte, 1<<20)
+	for {
+		if err := ctx.Err(); err != nil {
+			return "", fmt.Errorf("reading stopped after %d of %d bytes: %w", b.Len(), size, context.Cause(ctx))
+		}
+		n, err := f.Read(buf)
+		b.Write(buf[:n])
+		if err == io.EOF || int64(b.Len()) > size {
+			return b.String(), nil // a file that grew is read to its size and a little
+		}
+		if err != nil {
+			return "", err
+		}
+	}
 }
 
 func unwrapPathErr(err error) error {
@@ -315,7 +353,9 @@ func loadMod(file string) (*Module, error) {
 	if m.Vendored, err = vendorConsistent(m.Dir, m.Go, m.Requires); err != nil {
 		return nil, err
 	}
-	m.index()
+	if err := m.index(); err != nil {
+		return nil, err
+	}
 	return m, nil
 }
 
@@ -397,7 +437,12 @@ func loadWork(ctx context.Context, file string) (*Workspace, error) {
 	if ws.modReplaces, err = workspaceReplaces(ws); err != nil {
 		return nil, err
 	}
-	ws.replaceIdx, ws.modReplaceIdx = indexReplaces(ws.Replaces), indexReplaces(ws.modReplaces)
+	if ws.replaceIdx, err = indexReplaces(ws.Replaces); err != nil {
+		return nil, err
+	}
+	if ws.modReplaceIdx, err = indexReplaces(ws.modReplaces); err != nil {
+		return nil, err
+	}
 	// A workspace's sums: each module's go.sum, then go.work.sum.
 	ws.Sums = &Sums{}
 	for _, m := range ws.Modules {
@@ -536,25 +581,45 @@ type replaceIndex struct {
 	wild  map[string]int
 }
 
-func indexReplaces(list []Replace) *replaceIndex {
+// indexReplaces indexes one file's replace lines; two lines replacing
+// the same module (or version) by different ones are the go command's
+// "conflicting replacements" error.
+func indexReplaces(list []Replace) (*replaceIndex, error) {
 	x := &replaceIndex{exact: make(map[module.Version]int, len(list)), wild: map[string]int{}}
 	for i, r := range list {
 		if r.Old.Version == "" {
+			if j, ok := x.wild[r.Old.Path]; ok && list[j].New != r.New {
+				return nil, conflicting(list[j], r)
+			}
 			x.wild[r.Old.Path] = i
-		} else if _, ok := x.exact[r.Old]; !ok {
-			x.exact[r.Old] = i
+			continue
 		}
+		if j, ok := x.exact[r.Old]; ok {
+			if list[j].New != r.New {
+				return nil, conflicting(list[j], r)
+			}
+			continue
+		}
+		x.exact[r.Old] = i
 	}
-	return x
+	return x, nil
+}
+
+func conflicting(a, b Replace) error {
+	return fmt.Errorf("%s:%d: conflicting replacements for %s:\n\t%s\n\t%s", b.Pos.File, b.Pos.Line, a.Old.String(), a.New.String(), b.New.String())
 }
 
 // index builds the module's lookup tables once its lines are read.
-func (m *Module) index() {
-	m.replaceIdx = indexReplaces(m.Replaces)
+func (m *Module) index() error {
+	var err error
+	if m.replaceIdx, err = indexReplaces(m.Replaces); err != nil {
+		return err
+	}
 	m.excluded = make(map[module.Version]bool, len(m.Excludes))
 	for _, x := range m.Excludes {
 		m.excluded[x.Version] = true
 	}
+	return nil
 }
 
 // Excluded reports whether v is excluded: in workspace mode by any used

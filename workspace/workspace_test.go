@@ -313,7 +313,7 @@ func TestFields3(t *testing.T) {
 }
 
 // A go.sum too large to read before the run's deadline stops at the
-// deadline, naming the file and the line it reached.
+// deadline, naming the file and how far it got.
 func TestLoadSumsStopsWithContext(t *testing.T) {
 	dir := t.TempDir()
 	var b strings.Builder
@@ -330,8 +330,8 @@ func TestLoadSumsStopsWithContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := LoadSums(ctx, file)
-	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), file+":4096: reading stopped") {
-		t.Fatalf("LoadSums with a cancelled context = %v; want it stopped at line 4096 of %s", err, file)
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), file+": reading stopped after 0 of ") {
+		t.Fatalf("LoadSums with a cancelled context = %v; want it stopped before reading %s", err, file)
 	}
 }
 
@@ -344,14 +344,16 @@ func TestLookupTablesMatchSearch(t *testing.T) {
 		Replaces: []Replace{
 			{Old: v("example.test/a", ""), New: v("example.test/a1", "v1.0.0")},
 			{Old: v("example.test/a", "v1.0.0"), New: v("example.test/a2", "v1.0.0")},
-			{Old: v("example.test/a", "v1.0.0"), New: v("example.test/a3", "v1.0.0")},
-			{Old: v("example.test/a", ""), New: v("example.test/a4", "v1.0.0")},
+			{Old: v("example.test/a", "v1.0.0"), New: v("example.test/a2", "v1.0.0")},
+			{Old: v("example.test/a", ""), New: v("example.test/a1", "v1.0.0")},
 			{Old: v("example.test/b", "v2.0.0"), New: v("example.test/b1", "v2.0.0")},
 		},
 		Excludes: []Require{{Version: v("example.test/a", "v0.9.0")}},
 	}
 	indexed := *plain
-	indexed.index()
+	if err := indexed.index(); err != nil {
+		t.Fatal(err)
+	}
 	ws := &Workspace{}
 	for _, q := range []module.Version{
 		v("example.test/a", "v1.0.0"), v("example.test/a", "v1.1.0"), v("example.test/b", "v2.0.0"),
@@ -369,7 +371,30 @@ func TestLookupTablesMatchSearch(t *testing.T) {
 	if r, _ := ws.Replacement(&indexed, v("example.test/a", "v1.0.0")); r.New.Path != "example.test/a2" {
 		t.Errorf("exact replace = %v, want the first exact line", r.New)
 	}
-	if r, _ := ws.Replacement(&indexed, v("example.test/a", "v1.1.0")); r.New.Path != "example.test/a4" {
-		t.Errorf("path replace = %v, want the last whole-path line", r.New)
+	if r, _ := ws.Replacement(&indexed, v("example.test/a", "v1.1.0")); r.New.Path != "example.test/a1" {
+		t.Errorf("path replace = %v, want the whole-path line", r.New)
+	}
+}
+
+// Two replace lines for one module (or one version of it) naming
+// different replacements are the go command's error, at the second line;
+// the same replacement twice is not.
+func TestConflictingReplacements(t *testing.T) {
+	for _, tc := range []struct{ replaces, want string }{
+		{"replace example.test/dep v1.0.0 => example.test/ra v1.0.0\nreplace example.test/dep v1.0.0 => example.test/rb v1.0.0\n",
+			"go.mod:7: conflicting replacements for example.test/dep@v1.0.0:\n\texample.test/ra@v1.0.0\n\texample.test/rb@v1.0.0"},
+		{"replace example.test/dep => example.test/ra v1.0.0\nreplace example.test/dep => ./rb\n",
+			"go.mod:7: conflicting replacements for example.test/dep:\n\texample.test/ra@v1.0.0\n\t./rb"},
+		{"replace example.test/dep v1.0.0 => example.test/ra v1.0.0\nreplace example.test/dep v1.0.0 => example.test/ra v1.0.0\n", ""},
+	} {
+		dir := t.TempDir()
+		write(t, dir, map[string]string{"go.mod": "module example.test/app\n\ngo 1.21\n\nreplace example.test/dep v0.1.0 => example.test/rc v1.0.0\n" + tc.replaces})
+		_, err := Load(filepath.Join(dir, "go.mod"))
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%q: %v", tc.replaces, err)
+		case tc.want != "" && (err == nil || !strings.HasSuffix(err.Error(), tc.want)):
+			t.Errorf("%q: error %v, want it to end %q", tc.replaces, err, tc.want)
+		}
 	}
 }
