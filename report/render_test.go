@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"testing"
 )
@@ -25,18 +26,8 @@ func TestWriteIndentedMatchesEncoder(t *testing.T) {
 		map[string]any{"nested": []any{map[string]any{"x": []any{1, 2, map[string]any{}}}}},
 		"", []any{""}, 0,
 	} {
-		var want bytes.Buffer
-		enc := json.NewEncoder(&want)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(v); err != nil {
-			t.Fatal(err)
-		}
-		var got bytes.Buffer
-		if err := writeIndented(&got, v); err != nil {
-			t.Fatal(err)
-		}
-		if got.String() != want.String() {
-			t.Errorf("writeIndented:\n%s\njson.Encoder:\n%s", got.String(), want.String())
+		if got, want := rendered(t, v, writeIndented), rendered(t, v, encoderIndent); got != want {
+			t.Errorf("writeIndented:\n%s\njson.Encoder:\n%s", got, want)
 		}
 	}
 }
@@ -63,18 +54,25 @@ func TestJSONMatchesEncoder(t *testing.T) {
 	empty, none := full, full
 	empty.Modules, none.Modules = []Module{}, nil
 	for name, r := range map[string]*Report{"full": &full, "two copies": &many, "empty": &empty, "nil": &none} {
-		var want bytes.Buffer
-		enc := json.NewEncoder(&want)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(r); err != nil {
-			t.Fatal(err)
-		}
-		var got bytes.Buffer
-		if err := JSON(&got, r); err != nil {
-			t.Fatal(err)
-		}
-		if got.String() != want.String() {
-			t.Errorf("%s: JSON:\n%s\njson.Encoder:\n%s", name, got.String(), want.String())
+		jsonOf := func(w io.Writer, v any) error { return JSON(w, v.(*Report)) }
+		if got, want := rendered(t, r, jsonOf), rendered(t, r, encoderIndent); got != want {
+			t.Errorf("%s: JSON:\n%s\njson.Encoder:\n%s", name, got, want)
 		}
 	}
+}
+
+// encoderIndent is the layout the JSON writers must match.
+func encoderIndent(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func rendered(t *testing.T, v any, write func(io.Writer, any) error) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := write(&b, v); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }
