@@ -109,6 +109,23 @@ func TestWorkspaceReplaces(t *testing.T) {
 		}
 	})
 
+	t.Run("go.work replacing another version of the path", func(t *testing.T) {
+		// go.work replaces good@v0.9.0; a's replace of good@v1.0.0 still
+		// applies, and its replacement is on no proxy.
+		dir := writeModule(t, map[string]string{
+			"go.work":  "go 1.22\n\nuse ./a\n\nreplace example.test/good v0.9.0 => example.test/fork v1.2.0\n",
+			"a/go.mod": "module example.test/a\n\ngo 1.22\n\nrequire example.test/good v1.0.0\n\nreplace example.test/good v1.0.0 => example.test/gone v1.0.0\n",
+			"a/a.go":   "package a\n\nimport _ \"example.test/good\"\n",
+		})
+		if out, ok := goRun(t, dir, vars, "mod", "download"); ok || !strings.Contains(out, "example.test/gone") {
+			t.Fatalf("judge: want go mod download to fail on the replacement: %s", out)
+		}
+		tr := runTool(t, map[string]string{"GOPROXY": proxy.URL(), "GOFLAGS": ""}, "--retries", "0", dir)
+		if m := tr.module(t, "example.test/gone", "v1.0.0"); tr.code != 1 || m.Status != report.StatusNotFound {
+			t.Errorf("exit %d, gone %s (%s); want exit 1 and the replacement not found", tr.code, m.Status, m.Detail)
+		}
+	})
+
 	t.Run("conflicting replacements", func(t *testing.T) {
 		files := map[string]string{
 			"go.work":  "go 1.22\n\nuse (\n\t./a\n\t./b\n)\n",

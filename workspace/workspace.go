@@ -85,8 +85,8 @@ type Workspace struct {
 	// Replaces holds go.work replaces (which win over modules' own).
 	Replaces []Replace
 	// modReplaces holds, in workspace mode, the replaces of every used
-	// module that go.work does not override: one table for the whole
-	// workspace, as cmd/go's modload builds it.
+	// module: one table for the whole workspace, consulted after go.work's
+	// own, as cmd/go's modload consults them.
 	modReplaces []Replace
 	// Lookup tables of Replaces and modReplaces, built by the loader.
 	replaceIdx, modReplaceIdx *replaceIndex
@@ -493,10 +493,12 @@ func workspaceReplaces(ws *Workspace) ([]Replace, error) {
 	for _, m := range ws.Modules {
 		own := map[module.Version]bool{}
 		for _, r := range m.Replaces {
-			if byWork[r.Old.Path] {
-				continue
-			}
-			if i, ok := at[r.Old]; ok && !own[r.Old] {
+			// A path go.work replaces (at any version) is left out of the
+			// consistency check, as cmd/go leaves it out, but the module's
+			// line still applies to versions go.work's lines do not match
+			// (cmd/go's replacementFrom looks in go.work, then in every
+			// module's own replaces).
+			if i, ok := at[r.Old]; ok && !own[r.Old] && !byWork[r.Old.Path] {
 				prev := out[i]
 				if prev.New.Version != r.New.Version || replacedBy(prev) != replacedBy(r) {
 					return nil, fmt.Errorf("%s:%d: conflicting replacements for %s:\n\t%s (%s)\n\t%s (%s)\nuse \"go work edit -replace %s=[override]\" to resolve",
