@@ -97,7 +97,7 @@ func (r *Report) verdict() string {
 	need := s.Modules - s.Skipped + s.NotChecked
 	if s.Modules == 0 {
 		for _, f := range r.Findings {
-			if f.Severity == SeverityError {
+			if f.Severity == SeverityError && f.Title != "" {
 				// Nothing was checked because of it: the deadline came
 				// before the inputs were read.
 				return "nothing checked: " + strings.ToLower(f.Title[:1]) + f.Title[1:]

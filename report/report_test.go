@@ -178,3 +178,17 @@ func TestExplainedTransientVerdict(t *testing.T) {
 		t.Errorf("a failure the check could not probe again is called transient: %s", v)
 	}
 }
+
+// TestNothingCheckedVerdict: a report with no module rows and an error
+// finding (the deadline came before the inputs were read) says nothing
+// was checked, in the finding's words; without one it is nothing to fetch.
+func TestNothingCheckedVerdict(t *testing.T) {
+	r := &Report{Findings: []Finding{{Severity: SeverityError, Cause: "timeout", Title: "The deadline came before the inputs were read"}}}
+	if got, want := r.Verdict(), "nothing checked: the deadline came before the inputs were read"; got != want {
+		t.Errorf("Verdict() = %q, want %q", got, want)
+	}
+	r.Findings[0].Title = "" // never built so, but no panic on it
+	if got := r.Verdict(); got != "nothing to fetch: no module requirements" {
+		t.Errorf("Verdict() = %q", got)
+	}
+}
